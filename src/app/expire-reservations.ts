@@ -1,0 +1,34 @@
+import type { AppDeps, RequestContext } from './ports.ts';
+import { reservationMovement } from './reserve-stock.ts';
+
+const SWEEPER_CONTEXT: RequestContext = { actor: 'system:expiry-worker', correlationId: undefined };
+
+/**
+ * Expires one batch of pending reservations past their expiry and returns their units to available.
+ * Returns how many reservations it expired; the caller repeats while batches come back full.
+ */
+export async function expireDueReservations(deps: AppDeps, batchSizeMax: number): Promise<number> {
+  return deps.tx.run(async (uow) => {
+    const lines = await uow.reservations.expireDue(batchSizeMax);
+    if (lines.length === 0) {
+      return 0;
+    }
+    await uow.stock.unreserve(lines);
+    await uow.movements.append(
+      lines.map((line) =>
+        reservationMovement(
+          line,
+          { id: line.reservationId, orderId: line.orderId },
+          'EXPIRE',
+          SWEEPER_CONTEXT,
+        ),
+      ),
+    );
+    return new Set(lines.map((line) => line.reservationId)).size;
+  });
+}
+
+/** Deletes one batch of idempotency records past their retention; returns how many. */
+export function purgeExpiredIdempotencyKeys(deps: AppDeps, batchSizeMax: number): Promise<number> {
+  return deps.reader.idempotency.purgeExpired(batchSizeMax);
+}

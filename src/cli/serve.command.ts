@@ -1,0 +1,54 @@
+import { loadConfig } from '../config/config.ts';
+import { migrate } from '../db/migrator.ts';
+import { createLogger } from '../main/create-logger.ts';
+import { createService } from '../main/create-service.ts';
+import { openDatabase } from '../main/open-database.ts';
+
+/**
+ * `inventory-service serve`: migrate (unless RUN_MIGRATIONS=false), start workers, listen, and shut
+ * down gracefully on SIGTERM / SIGINT within SHUTDOWN_TIMEOUT.
+ */
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const db = await openDatabase(config, logger);
+  try {
+    if (config.runMigrations) {
+      const result = await migrate(db, logger);
+      logger.info({ applied: result.applied }, 'database schema is up to date');
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const service = await createService(config, logger, db);
+  const address = await service.start();
+  logger.info({ address, database: db.kind }, 'inventory-service listening');
+
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    service.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exitCode = 0;
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

@@ -1,0 +1,186 @@
+import path from 'node:path';
+import { RESERVATION_TTL_MS_MAX, RESERVATION_TTL_MS_MIN } from '../domain/limits.ts';
+import { parseDurationMs } from './duration.ts';
+
+/**
+ * Every setting the service reads, validated once at start-up into one frozen object. A bad value
+ * stops start-up with a message naming the variable; nothing downstream reads process.env.
+ * Defaults follow seed 000; docs/configuration in README.md lists the same table.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL URL; undefined means the embedded PGlite database under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly databasePoolMax: number;
+  readonly redis: {
+    readonly addr: string;
+    readonly password: string;
+    readonly db: number;
+  };
+  readonly reservationTtlMs: number;
+  readonly expirationPollIntervalMs: number;
+  readonly expirationBatchSizeMax: number;
+  readonly idempotencyKeyRetentionMs: number;
+  readonly mode: 'release' | 'debug';
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+  readonly runMigrations: boolean;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super(`invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const mode = readEnum(env, 'GIN_MODE', ['release', 'debug'] as const, 'release');
+  const config: Config = {
+    port: readInteger(env, 'PORT', 8080, 0, 65_535),
+    host: readString(env, 'HOST', '0.0.0.0'),
+    databaseUrl: readDatabaseUrl(env),
+    dataDir: path.resolve(readString(env, 'DATA_DIR', './data')),
+    databasePoolMax: readInteger(env, 'DATABASE_POOL_MAX', 10, 1, 200),
+    redis: {
+      addr: readString(env, 'REDIS_ADDR', 'localhost:6379'),
+      password: env.REDIS_PASSWORD ?? '',
+      db: readInteger(env, 'REDIS_DB', 0, 0, 15),
+    },
+    reservationTtlMs: readDuration(
+      env,
+      'RESERVATION_TTL',
+      '10m',
+      RESERVATION_TTL_MS_MIN,
+      RESERVATION_TTL_MS_MAX,
+    ),
+    expirationPollIntervalMs: readDuration(env, 'EXPIRATION_POLL_INTERVAL', '30s', 100, 3_600_000),
+    expirationBatchSizeMax: readInteger(env, 'EXPIRATION_BATCH_SIZE', 500, 1, 10_000),
+    idempotencyKeyRetentionMs: readDuration(
+      env,
+      'IDEMPOTENCY_KEY_RETENTION',
+      '24h',
+      60_000,
+      30 * 86_400_000,
+    ),
+    mode,
+    logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, mode === 'debug' ? 'debug' : 'info'),
+    shutdownTimeoutMs: readDuration(env, 'SHUTDOWN_TIMEOUT', '10s', 100, 300_000),
+    runMigrations: readBoolean(env, 'RUN_MIGRATIONS', true),
+  };
+  return deepFreeze(config);
+}
+
+function readString(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    return fallback;
+  }
+  return value;
+}
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (!/^\d+$/.test(raw)) {
+    throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${raw}`);
+  }
+  return value;
+}
+
+function readDuration(
+  env: Env,
+  name: string,
+  fallback: string,
+  minMs: number,
+  maxMs: number,
+): number {
+  const raw = readString(env, name, fallback);
+  const ms = parseDurationMs(raw);
+  if (ms === undefined) {
+    throw new ConfigError(
+      name,
+      `must be a duration such as 500ms, 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`,
+    );
+  }
+  if (ms < minMs || ms > maxMs) {
+    throw new ConfigError(name, `must be between ${minMs}ms and ${maxMs}ms, got ${raw}`);
+  }
+  return ms;
+}
+
+function readEnum<const T extends readonly string[]>(
+  env: Env,
+  name: string,
+  allowed: T,
+  fallback: T[number],
+): T[number] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const found = allowed.find((candidate) => candidate === raw);
+  if (found === undefined) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return found;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (raw === 'true' || raw === '1') {
+    return true;
+  }
+  if (raw === 'false' || raw === '0') {
+    return false;
+  }
+  throw new ConfigError(name, `must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') {
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL such as postgres://user@host:5432/db');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must use postgres:// or postgresql://, got ${url.protocol}`,
+    );
+  }
+  return raw;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) {
+      deepFreeze(child);
+    }
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,47 @@
+/**
+ * The narrow surface both storage engines (PostgreSQL through a pool, PGlite embedded) offer to the
+ * repositories. Everything above src/db sees only the app ports; only db code sees this.
+ */
+export interface Queryable {
+  /** One statement with `$n` parameters; returns its rows. */
+  query<Row extends object>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Several statements without parameters (migrations only). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL's error shape as both drivers report it. */
+export interface SqlError {
+  readonly code: string;
+  readonly message: string;
+  readonly constraint?: string;
+}
+
+export function isSqlError(error: unknown): error is SqlError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((error as { code: string }).code)
+  );
+}
+
+/** Serialization failure and deadlock: the whole transaction may simply be run again. */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
+
+/** int8 and numeric come back as strings from the wire; every quantity we store fits a JS number. */
+export const INT8_OID = 20;
+export const NUMERIC_OID = 1700;
+export function parseSafeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new Error(`assertion failed: integer ${text} from the database exceeds 2^53`);
+  }
+  return value;
+}

@@ -1,0 +1,117 @@
+import pg from 'pg';
+import type { Logger } from '../app/ports.ts';
+import {
+  type Database,
+  INT8_OID,
+  NUMERIC_OID,
+  parseSafeInteger,
+  type Queryable,
+} from './database.ts';
+
+export interface PostgresOptions {
+  readonly url: string;
+  readonly poolMax: number;
+  readonly logger: Logger;
+  /** How long start-up waits for the first connection before giving up. */
+  readonly connectTimeoutMs?: number;
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) {
+      return parseSafeInteger;
+    }
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Opens a pool and proves it can connect; throws DatabaseUnavailableError with the cause if not. */
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    types: typeParsers,
+    application_name: 'inventory-service',
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => options.logger.warn({ err: error }, 'idle database client failed'));
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseUnavailableError(
+      `cannot connect to PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return createPostgresDatabase(pool);
+}
+
+function createPostgresDatabase(pool: pg.Pool): Database {
+  return {
+    kind: 'postgres',
+    query: (sql, params) => runQuery(pool, sql, params),
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(clientQueryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          // A connection that cannot even roll back is discarded, not returned to the pool.
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function clientQueryable(client: pg.PoolClient): Queryable {
+  return {
+    query: (sql, params) => runQuery(client, sql, params),
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+  };
+}
+
+async function runQuery<Row extends object>(
+  target: pg.Pool | pg.PoolClient,
+  sql: string,
+  params: readonly unknown[] | undefined,
+): Promise<Row[]> {
+  const result = await target.query<Row>(sql, params as unknown[] | undefined);
+  return result.rows;
+}
+
+/** The URL without its password, for error messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') {
+      parsed.password = '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

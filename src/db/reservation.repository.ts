@@ -1,0 +1,107 @@
+import type {
+  ClaimedLine,
+  ReservationLineDetail,
+  ReservationRecord,
+  ReservationRepository,
+} from '../app/ports.ts';
+import type { ReservationState } from '../domain/reservation.ts';
+import type { Queryable } from './database.ts';
+
+const RESERVATION_COLUMNS = `id, order_id AS "orderId", status, expires_at AS "expiresAt",
+  created_at AS "createdAt", updated_at AS "updatedAt", ended_at AS "endedAt"`;
+
+const LINE_COLUMNS = `l.line_no AS "lineNo", l.item_id AS "itemId",
+  l.warehouse_id AS "warehouseId", l.quantity`;
+
+export function createReservationRepository(db: Queryable): ReservationRepository {
+  return {
+    async insert(reservation) {
+      // Expiry is computed from the database clock, the one clock every instance shares.
+      const rows = await db.query<ReservationRecord>(
+        `INSERT INTO reservations (id, order_id, expires_at, actor, correlation_id)
+         VALUES ($1, $2, now() + $3 * interval '1 millisecond', $4, $5)
+         RETURNING ${RESERVATION_COLUMNS}`,
+        [
+          reservation.id,
+          reservation.orderId,
+          reservation.ttlMs,
+          reservation.actor,
+          reservation.correlationId ?? null,
+        ],
+      );
+      const row = rows[0];
+      if (row === undefined) {
+        throw new Error('assertion failed: INSERT ... RETURNING returned no row');
+      }
+      return row;
+    },
+
+    async insertLines(reservationId, lines) {
+      await db.query(
+        `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+         SELECT $1, line.* FROM unnest($2::int[], $3::uuid[], $4::text[], $5::bigint[])
+           AS line(line_no, item_id, warehouse_id, quantity)`,
+        [
+          reservationId,
+          lines.map((line) => line.lineNo),
+          lines.map((line) => line.itemId),
+          lines.map((line) => line.warehouseId),
+          lines.map((line) => line.quantity),
+        ],
+      );
+    },
+
+    async endIfPending(change) {
+      // The status condition is what makes ending exactly-once: of two racing enders, the second
+      // waits for the first's row lock, re-reads the row, and no longer matches.
+      const rows = await db.query<ReservationRecord>(
+        `UPDATE reservations SET status = $2, ended_at = now(), updated_at = now()
+         WHERE id = $1 AND status = 'PENDING' AND (NOT $3::boolean OR expires_at > now())
+         RETURNING ${RESERVATION_COLUMNS}`,
+        [change.id, change.ending, change.requireUnexpired],
+      );
+      return rows[0];
+    },
+
+    async findState(id) {
+      const rows = await db.query<ReservationState>(
+        'SELECT id, status, expires_at AS "expiresAt" FROM reservations WHERE id = $1',
+        [id],
+      );
+      return rows[0];
+    },
+
+    async findLines(reservationId) {
+      return db.query<ReservationLineDetail>(
+        `SELECT l.line_no AS "lineNo", l.item_id AS "itemId", l.warehouse_id AS "warehouseId",
+           l.quantity, i.product_id AS "productId", i.variant_id AS "variantId"
+         FROM reservation_lines l JOIN items i ON i.id = l.item_id
+         WHERE l.reservation_id = $1 ORDER BY l.line_no`,
+        [reservationId],
+      );
+    },
+
+    async expireDue(limit) {
+      // SKIP LOCKED lets several sweepers (one per instance) work side by side: each claims rows
+      // nobody else holds, and a reservation being released or deducted right now is left to that
+      // request. The UPDATE re-checks status, so a row ended meanwhile is not expired twice.
+      return db.query<ClaimedLine>(
+        `WITH due AS (
+           SELECT id FROM reservations
+           WHERE status = 'PENDING' AND expires_at <= now()
+           ORDER BY expires_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED
+         ), expired AS (
+           UPDATE reservations r SET status = 'EXPIRED', ended_at = now(), updated_at = now()
+           FROM due WHERE r.id = due.id AND r.status = 'PENDING'
+           RETURNING r.id, r.order_id
+         )
+         SELECT l.reservation_id AS "reservationId", expired.order_id AS "orderId", ${LINE_COLUMNS}
+         FROM reservation_lines l JOIN expired ON l.reservation_id = expired.id
+         ORDER BY l.reservation_id, l.line_no`,
+        [limit],
+      );
+    },
+  };
+}

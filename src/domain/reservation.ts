@@ -1,0 +1,67 @@
+import { DomainError } from './errors.ts';
+
+/**
+ * A reservation is a two-phase hold (pending -> committed / released / expired). It ends exactly
+ * once: the storage layer only moves a row out of PENDING with a conditional update, so of two racing
+ * enders exactly one sees the row still PENDING.
+ */
+export const RESERVATION_STATUSES = ['PENDING', 'COMMITTED', 'RELEASED', 'EXPIRED'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export type ReservationEnding = 'COMMITTED' | 'RELEASED';
+
+export interface ReservationState {
+  readonly id: string;
+  readonly status: ReservationStatus;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Why a reservation could not be ended with `ending`, given the state it was found in after the
+ * conditional update matched nothing. A pending reservation past its expiry cannot be committed even
+ * when the sweeper has not reached it yet; releasing it is allowed (it returns the same stock the
+ * sweeper would).
+ */
+export function explainUnendable(
+  reservationId: string,
+  state: ReservationState | undefined,
+  ending: ReservationEnding,
+): DomainError {
+  if (state === undefined) {
+    return new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} does not exist`, {
+      reservationId,
+    });
+  }
+  switch (state.status) {
+    case 'RELEASED':
+      return new DomainError(
+        'RESERVATION_ALREADY_RELEASED',
+        `reservation ${reservationId} was already released`,
+        { reservationId },
+      );
+    case 'COMMITTED':
+      return new DomainError(
+        'RESERVATION_ALREADY_DEDUCTED',
+        `reservation ${reservationId} was already deducted`,
+        { reservationId },
+      );
+    case 'EXPIRED':
+      return expired(reservationId, state.expiresAt);
+    case 'PENDING':
+      // Only a commit refuses a pending row, and only because it is past its expiry.
+      if (ending === 'COMMITTED') {
+        return expired(reservationId, state.expiresAt);
+      }
+      throw new Error(
+        `assertion failed: release of pending reservation ${reservationId} matched no row`,
+      );
+  }
+}
+
+function expired(reservationId: string, expiresAt: Date): DomainError {
+  return new DomainError(
+    'RESERVATION_EXPIRED',
+    `reservation ${reservationId} expired at ${expiresAt.toISOString()}`,
+    { reservationId, expiresAt: expiresAt.toISOString() },
+  );
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../app/ports.ts';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { createTransactionRunner, createUnitOfWork } from '../db/transaction-runner.ts';
+import { buildServer } from '../http/server.ts';
+import { createExpiryWorker, type ExpiryWorker } from '../workers/expiry.worker.ts';
+
+/**
+ * The composition root: plain factories wire storage, use cases, HTTP and workers. Nothing here
+ * decides behaviour; it only connects the pieces and owns their start and stop order.
+ */
+export interface Service {
+  readonly app: Awaited<ReturnType<typeof buildServer>>;
+  readonly db: Database;
+  readonly deps: AppDeps;
+  readonly expiryWorker: ExpiryWorker;
+  /** Starts the background workers and listens; resolves with the bound address. */
+  start(): Promise<string>;
+  /**
+   * Graceful stop: readiness turns false, the server stops accepting and finishes in-flight
+   * requests, workers finish their current sweep, then the database closes.
+   */
+  stop(): Promise<void>;
+}
+
+export async function createService(
+  config: Config,
+  logger: Logger,
+  db: Database,
+): Promise<Service> {
+  const deps: AppDeps = {
+    tx: createTransactionRunner(db),
+    reader: createUnitOfWork(db),
+    newId: randomUUID,
+    settings: {
+      reservationTtlMs: config.reservationTtlMs,
+      idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
+    },
+  };
+  let shuttingDown = false;
+  const app = await buildServer({
+    deps,
+    logger,
+    logRequests: config.mode === 'debug',
+    health: {
+      checkDatabase: async () => {
+        await db.query('SELECT 1');
+      },
+      isShuttingDown: () => shuttingDown,
+    },
+  });
+  const expiryWorker = createExpiryWorker({
+    deps,
+    logger,
+    intervalMs: config.expirationPollIntervalMs,
+    batchSizeMax: config.expirationBatchSizeMax,
+  });
+  let stopping: Promise<void> | undefined;
+
+  return {
+    app,
+    db,
+    deps,
+    expiryWorker,
+    async start() {
+      expiryWorker.start();
+      return app.listen({ port: config.port, host: config.host });
+    },
+    stop() {
+      stopping ??= (async () => {
+        shuttingDown = true;
+        await app.close();
+        await expiryWorker.stop();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}
