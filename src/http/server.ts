@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { AppDeps } from '../app/ports.ts';
 import { type ErrorCode, isDomainError } from '../domain/errors.ts';
@@ -21,6 +26,11 @@ export interface ServerOptions {
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
+/**
+ * The router refuses a longer path parameter before validation runs. Well above ID_LENGTH_MAX (the
+ * router's default of 100 refused valid 101..128-character ids), so the schema names the problem.
+ */
+const PATH_PARAM_LENGTH_MAX = 1024;
 const REQUEST_ID_PATTERN = /^[\x21-\x7E]{1,128}$/;
 
 /** SQLSTATE classes and socket errors that mean "the database is not there right now". */
@@ -32,6 +42,10 @@ export async function buildServer(options: ServerOptions) {
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: PATH_PARAM_LENGTH_MAX },
+    // Errors the router raises before any route runs (bad percent-encoding, an over-long path
+    // parameter) get the same envelope as every other error.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
     // Honour a caller's X-Request-Id (bounded) so one id follows a request across services.
     genReqId: (request) => {
       const header = request.headers['x-request-id'];
@@ -45,17 +59,10 @@ export async function buildServer(options: ServerOptions) {
     reply.header('x-request-id', request.id);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const mapped = mapError(error);
-    if (mapped.status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-    }
-    return reply
-      .code(mapped.status)
-      .send(
-        errorBody(mapped.code, mapped.message, { field: mapped.field, details: mapped.details }),
-      );
-  });
+  // Only JSON bodies are accepted: a text/plain body is 415, like any other media type.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler(sendError);
 
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -80,6 +87,16 @@ export async function buildServer(options: ServerOptions) {
   await app.register(healthRoutes(options.health));
   await app.register(inventoryRoutes(options.deps));
   return app;
+}
+
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const mapped = mapError(error);
+  if (mapped.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  }
+  return reply
+    .code(mapped.status)
+    .send(errorBody(mapped.code, mapped.message, { field: mapped.field, details: mapped.details }));
 }
 
 interface MappedError {
@@ -118,6 +135,20 @@ function mapError(error: FastifyError): MappedError {
         status: 415,
         code: 'UNSUPPORTED_MEDIA_TYPE',
         message: 'request body must be sent as Content-Type: application/json',
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 400,
+        code: 'VALIDATION_ERROR',
+        message: `a path parameter is longer than ${PATH_PARAM_LENGTH_MAX} characters`,
+        field: 'path',
+      };
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        code: 'VALIDATION_ERROR',
+        message: 'the URL path is not valid: it has a malformed percent-encoding',
+        field: 'path',
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return {

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { ID_PATTERN, IDEMPOTENCY_KEY_PATTERN } from '../domain/limits.ts';
 
 /**
  * Request validation. Bodies are validated strictly: a string is never coerced into a number
@@ -64,10 +65,8 @@ export function describeValidationError(
       return { field, message: `${field} must be ${article(String(params.type))}` };
     }
     case 'pattern': {
-      return {
-        field: base,
-        message: `${base} may contain only letters, digits and . _ : @ ~ - and must start with a letter or digit`,
-      };
+      const rule = PATTERN_RULES[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
+      return { field: base, message: `${base} ${rule}` };
     }
     case 'format': {
       return { field: base, message: `${base} must be a valid ${String(params.format)}` };
@@ -78,6 +77,14 @@ export function describeValidationError(
     }
   }
 }
+
+/** Each pattern the schemas use, in words; the sentence must state the rule that was broken. */
+const PATTERN_RULES: Readonly<Record<string, string>> = {
+  [ID_PATTERN]:
+    'may contain only letters, digits and . _ : @ ~ - and must start with a letter or digit',
+  [IDEMPOTENCY_KEY_PATTERN]:
+    'may contain only visible ASCII characters (no spaces or control characters)',
+};
 
 function describePart(httpPart: string | undefined): string {
   switch (httpPart) {

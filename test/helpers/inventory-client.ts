@@ -38,3 +38,17 @@ export async function backdateExpiry(t: TestService, reservationId: string): Pro
     [reservationId],
   );
 }
+
+/** Backdates every pending reservation holding `productId`. */
+export async function backdateProductReservations(
+  t: TestService,
+  productId: string,
+): Promise<void> {
+  await t.db.query(
+    `UPDATE reservations SET expires_at = now() - interval '1 second'
+     WHERE status = 'PENDING' AND id IN (
+       SELECT l.reservation_id FROM reservation_lines l JOIN items i ON i.id = l.item_id
+       WHERE i.product_id = $1)`,
+    [productId],
+  );
+}

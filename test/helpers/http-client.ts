@@ -1,0 +1,25 @@
+/** Real HTTP calls against a listening service, for tests where true parallelism matters. */
+export interface HttpResult {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  readonly body: any;
+}
+
+export async function post(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+export async function get(baseUrl: string, path: string): Promise<HttpResult> {
+  const response = await fetch(`${baseUrl}${path}`);
+  return { status: response.status, body: await response.json() };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+
+test('defaults follow seed 000', () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8080);
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.dataDir, path.resolve('./data'));
+  assert.equal(config.reservationTtlMs, 600_000);
+  assert.equal(config.expirationPollIntervalMs, 30_000);
+  assert.equal(config.mode, 'release');
+  assert.equal(config.logLevel, 'info');
+  assert.deepEqual(config.redis, { addr: 'localhost:6379', password: '', db: 0 });
+});
+
+test('reads every variable', () => {
+  const config = loadConfig({
+    PORT: '3000',
+    DATABASE_URL: 'postgres://u:p@db:5432/inv',
+    DATA_DIR: '/tmp/inv',
+    REDIS_ADDR: 'cache:6380',
+    REDIS_PASSWORD: 'secret',
+    REDIS_DB: '2',
+    RESERVATION_TTL: '15m',
+    EXPIRATION_POLL_INTERVAL: '5s',
+    GIN_MODE: 'debug',
+  });
+  assert.equal(config.port, 3000);
+  assert.equal(config.databaseUrl, 'postgres://u:p@db:5432/inv');
+  assert.equal(config.dataDir, '/tmp/inv');
+  assert.deepEqual(config.redis, { addr: 'cache:6380', password: 'secret', db: 2 });
+  assert.equal(config.reservationTtlMs, 900_000);
+  assert.equal(config.expirationPollIntervalMs, 5_000);
+  assert.equal(config.mode, 'debug');
+  assert.equal(config.logLevel, 'debug', 'debug mode logs verbosely');
+});
+
+test('LOG_LEVEL overrides the mode’s level', () => {
+  assert.equal(loadConfig({ GIN_MODE: 'debug', LOG_LEVEL: 'warn' }).logLevel, 'warn');
+  assert.equal(loadConfig({ LOG_LEVEL: 'error' }).logLevel, 'error');
+});
+
+test('the config object is frozen', () => {
+  const config = loadConfig({});
+  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(config.redis));
+});
+
+test('a bad value stops start-up with an error naming the variable', () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ RESERVATION_TTL: '10' }, 'RESERVATION_TTL'],
+    [{ RESERVATION_TTL: '500ms' }, 'RESERVATION_TTL'],
+    [{ RESERVATION_TTL: '45d' }, 'RESERVATION_TTL'],
+    [{ EXPIRATION_POLL_INTERVAL: 'soon' }, 'EXPIRATION_POLL_INTERVAL'],
+    [{ GIN_MODE: 'test' }, 'GIN_MODE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ REDIS_DB: '-1' }, 'REDIS_DB'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
+    [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX'],
+    [{ RUN_MIGRATIONS: 'maybe' }, 'RUN_MIGRATIONS'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === variable &&
+        error.message.includes(variable),
+      JSON.stringify(env),
+    );
+  }
+});
