@@ -9,7 +9,7 @@ const doc = fs.readFileSync(new URL('../../docs/errors.md', import.meta.url), 'u
 
 function documentedRows(): Map<string, number> {
   const rows = new Map<string, number>();
-  for (const match of doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)) {
+  for (const match of doc.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     rows.set(match[1] ?? '', Number(match[2]));
   }
   return rows;
