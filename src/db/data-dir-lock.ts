@@ -5,7 +5,10 @@ import path from 'node:path';
  * PGlite is a single-process database: two processes opening one data directory would corrupt it.
  * A lock file holding the owner's pid guards the directory. Creation with O_EXCL is atomic, so of two
  * processes starting together exactly one wins; a lock left by a process that no longer exists
- * (crash, kill -9) is taken over.
+ * (crash, kill -9) is taken over. A lock naming our own pid is stale too: in a container the service
+ * is often pid 1 on every start, so after a crash its old lock carries the new process's pid. The
+ * lock guards against other processes; within one process the composition root opens the
+ * directory once.
  */
 export class DataDirLockedError extends Error {
   constructor(message: string) {

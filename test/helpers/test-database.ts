@@ -1,21 +1,38 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
-import { migrate } from '../../src/db/migrator.ts';
+import { loadMigrations, migrate } from '../../src/db/migrator.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
 
 /**
  * A fresh PostgreSQL database per test file, cloned from a template that has every migration
- * applied: cloning takes milliseconds, migrating each time would not. The template is rebuilt by the
- * global setup at the start of every run, so a changed migration is always picked up.
+ * applied: cloning takes milliseconds, migrating each time would not.
+ *
+ * Several test runs may share one server (a developer's run beside CI's), so nothing here drops
+ * what another run may be using:
+ * - the template's name carries a hash of the migrations, so a changed migration gets a new
+ *   template, and the template is built under a private name and renamed into place (rename is
+ *   atomic; the loser of a race drops its copy);
+ * - each database's name carries the pid of the test process that made it, and leftovers are
+ *   dropped only when that process is gone (a run that was killed before its after hooks ran).
  */
 export const ADMIN_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_NAME = 'inventory_test_template';
 const TEST_DB_PREFIX = 'inventory_test_';
-/** CREATE DATABASE fails with 55006 while another session is copying the same template. */
+const BUILD_PREFIX = 'inventory_tplbuild_';
+/** CREATE DATABASE fails with 55006 while another session is connected to the same template. */
 const TEMPLATE_BUSY_SQLSTATE = '55006';
+const DUPLICATE_DATABASE_SQLSTATE = '42P04';
 const CREATE_ATTEMPTS_MAX = 20;
+
+export const TEMPLATE_NAME = `inventory_tpl_${createHash('sha256')
+  .update(
+    loadMigrations()
+      .map((m) => m.checksum)
+      .join(','),
+  )
+  .digest('hex')
+  .slice(0, 16)}`;
 
 export interface TestDatabase {
   readonly name: string;
@@ -39,33 +56,64 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-/** Drops and rebuilds the migrated template (global setup), and drops leftovers of killed runs. */
-export async function rebuildTemplate(): Promise<void> {
+function uniqueName(prefix: string): string {
+  return `${prefix}${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Drops databases left by test processes that no longer exist. */
+export async function dropLeftovers(): Promise<void> {
   await withAdmin(async (admin) => {
-    const leftovers = await admin.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${TEST_DB_PREFIX}%`],
+    const rows = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2',
+      [`${TEST_DB_PREFIX}%`, `${BUILD_PREFIX}%`],
     );
-    for (const row of leftovers.rows) {
-      await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+    for (const { datname } of rows.rows) {
+      const pid = Number(/_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
+      if (Number.isSafeInteger(pid) && !isAlive(pid)) {
+        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
     }
-    await admin.query(`CREATE DATABASE "${TEMPLATE_NAME}"`);
   });
+}
+
+/** Makes sure the migrated template for the current migrations exists. */
+export async function ensureTemplate(): Promise<void> {
+  const exists = await withAdmin(async (admin) => {
+    const result = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      TEMPLATE_NAME,
+    ]);
+    return result.rowCount === 1;
+  });
+  if (exists) {
+    return;
+  }
+  const buildName = uniqueName(BUILD_PREFIX);
+  await withAdmin((admin) => admin.query(`CREATE DATABASE "${buildName}"`));
   const logger = pino({ level: 'silent' });
-  const db = await openPostgres({ url: databaseUrl(TEMPLATE_NAME), poolMax: 1, logger });
+  const db = await openPostgres({ url: databaseUrl(buildName), poolMax: 1, logger });
   try {
     await migrate(db, logger);
   } finally {
     await db.close();
   }
-}
-
-async function templateExists(): Promise<boolean> {
-  return withAdmin(async (admin) => {
-    const result = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-      TEMPLATE_NAME,
-    ]);
-    return result.rowCount === 1;
+  await withAdmin(async (admin) => {
+    try {
+      await admin.query(`ALTER DATABASE "${buildName}" RENAME TO "${TEMPLATE_NAME}"`);
+    } catch (error) {
+      await admin.query(`DROP DATABASE IF EXISTS "${buildName}" WITH (FORCE)`);
+      if ((error as { code?: string }).code !== DUPLICATE_DATABASE_SQLSTATE) {
+        throw error;
+      }
+    }
   });
 }
 
@@ -76,15 +124,13 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
 
 /** A migrated database of its own for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!(await templateExists())) {
-    // A single file run outside `npm test` has no global setup.
-    await rebuildTemplate();
-  }
+  // Normally done once by the global setup; a single file run outside `npm test` has none.
+  await ensureTemplate();
   return createDatabase(` TEMPLATE "${TEMPLATE_NAME}"`);
 }
 
 async function createDatabase(templateClause: string): Promise<TestDatabase> {
-  const name = `${TEST_DB_PREFIX}${randomBytes(6).toString('hex')}`;
+  const name = uniqueName(TEST_DB_PREFIX);
   await withAdmin(async (admin) => {
     for (let attempt = 1; ; attempt++) {
       try {

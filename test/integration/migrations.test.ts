@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { type Database, isSqlError } from '../../src/db/database.ts';
+import { loadMigrations, type Migration, migrate } from '../../src/db/migrator.ts';
+import { openPostgres } from '../../src/db/postgres.database.ts';
+import {
+  createEmptyDatabase,
+  createTestDatabase,
+  type TestDatabase,
+} from '../helpers/test-database.ts';
+
+/** The migrator (ordering, checksums, concurrent starts) and the constraints the schema enforces. */
+const logger = pino({ level: 'silent' });
+const CHECK_VIOLATION = '23514';
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+const databases: TestDatabase[] = [];
+const openDbs: Database[] = [];
+const tempDirs: string[] = [];
+
+async function open(database: TestDatabase, poolMax = 2): Promise<Database> {
+  const db = await openPostgres({ url: database.url, poolMax, logger });
+  openDbs.push(db);
+  return db;
+}
+
+async function emptyDatabase(): Promise<TestDatabase> {
+  const database = await createEmptyDatabase();
+  databases.push(database);
+  return database;
+}
+
+function tempMigrationsDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventory-migrations-'));
+  tempDirs.push(dir);
+  for (const [name, sql] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), sql);
+  }
+  return dir;
+}
+
+/** Asserts `work` rejects with a PostgreSQL error of the given SQLSTATE; returns its message. */
+async function rejectsWithSqlState(work: Promise<unknown>, sqlState: string): Promise<string> {
+  let caught: unknown;
+  try {
+    await work;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(isSqlError(caught), `expected SQLSTATE ${sqlState}, got ${String(caught)}`);
+  assert.equal(caught.code, sqlState, caught.message);
+  return caught.message;
+}
+
+after(async () => {
+  await Promise.all(openDbs.map((db) => db.close().catch(() => undefined)));
+  await Promise.all(databases.map((database) => database.drop()));
+  for (const dir of tempDirs) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('migrate', () => {
+  const ROUNDS = 3;
+  test(`two instances migrating one empty database at once both succeed (${ROUNDS} rounds)`, async () => {
+    const migrations = loadMigrations();
+    const names = migrations.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`);
+    for (let round = 0; round < ROUNDS; round++) {
+      const database = await emptyDatabase();
+      const [a, b] = await Promise.all([open(database), open(database)]);
+      const results = await Promise.all([migrate(a, logger), migrate(b, logger)]);
+
+      // Exactly one applied the files; the other found them applied.
+      const appliedBy = results.map((result) => result.applied);
+      assert.deepEqual(
+        appliedBy.filter((applied) => applied.length > 0),
+        [names],
+        `round ${round}: ${JSON.stringify(results)}`,
+      );
+      assert.deepEqual(results.map((result) => result.alreadyApplied).sort(), [
+        0,
+        migrations.length,
+      ]);
+
+      const versions = await a.query<{ version: number; n: number }>(
+        'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
+      );
+      assert.deepEqual(
+        versions,
+        migrations.map((m) => ({ version: m.version, n: 1 })),
+      );
+      const tables = await a.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+      );
+      assert.deepEqual(
+        tables.map((row) => row.tablename),
+        [
+          'idempotency_keys',
+          'items',
+          'reservation_lines',
+          'reservations',
+          'schema_migration_lock',
+          'schema_migrations',
+          'stock_levels',
+          'stock_movements',
+          'warehouses',
+        ],
+      );
+      // A third run applies nothing.
+      assert.deepEqual(await migrate(b, logger), {
+        applied: [],
+        alreadyApplied: migrations.length,
+      });
+    }
+  });
+
+  test('refuses to run when an applied migration was edited', async () => {
+    const database = await emptyDatabase();
+    const db = await open(database);
+    const migrations = loadMigrations();
+    await migrate(db, logger, migrations);
+    const first = migrations[0];
+    assert.ok(first !== undefined);
+    const sql = `${first.sql}\n-- edited after it was applied\n`;
+    const edited: Migration[] = [
+      { ...first, sql, checksum: createHash('sha256').update(sql).digest('hex') },
+      ...migrations.slice(1),
+    ];
+    await assert.rejects(
+      migrate(db, logger, edited),
+      new RegExp(`migration ${first.version}_${first.name} was changed after it was applied`),
+    );
+    // The recorded checksum is still the original one.
+    const rows = await db.query<{ checksum: string }>(
+      'SELECT checksum FROM schema_migrations WHERE version = $1',
+      [first.version],
+    );
+    assert.deepEqual(rows, [{ checksum: first.checksum }]);
+  });
+
+  test('applies a new migration after the applied ones, once', async () => {
+    const database = await emptyDatabase();
+    const db = await open(database);
+    const migrations = loadMigrations();
+    await migrate(db, logger, migrations);
+    const sql = 'CREATE TABLE migration_probe (id integer PRIMARY KEY);';
+    const next: Migration = {
+      version: migrations.length + 1,
+      name: 'probe',
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    };
+    const result = await migrate(db, logger, [...migrations, next]);
+    assert.deepEqual(result, {
+      applied: [`${String(next.version).padStart(4, '0')}_probe`],
+      alreadyApplied: migrations.length,
+    });
+    assert.deepEqual((await migrate(db, logger, [...migrations, next])).applied, []);
+    assert.deepEqual(await db.query('SELECT id FROM migration_probe'), []);
+  });
+});
+
+describe('loadMigrations', () => {
+  test('reads NNNN_name.sql files in version order with their checksums', () => {
+    const dir = tempMigrationsDir({
+      '0002_second.sql': 'SELECT 2;',
+      '0001_first.sql': 'SELECT 1;',
+      'README.md': 'not a migration',
+    });
+    assert.deepEqual(loadMigrations(dir), [
+      {
+        version: 1,
+        name: 'first',
+        sql: 'SELECT 1;',
+        checksum: createHash('sha256').update('SELECT 1;').digest('hex'),
+      },
+      {
+        version: 2,
+        name: 'second',
+        sql: 'SELECT 2;',
+        checksum: createHash('sha256').update('SELECT 2;').digest('hex'),
+      },
+    ]);
+  });
+
+  test('the shipped migrations start at 0001_core', () => {
+    const first = loadMigrations()[0];
+    assert.equal(first?.version, 1);
+    assert.equal(first?.name, 'core');
+  });
+
+  for (const badName of ['1_core.sql', '0001-core.sql', '0001_Core.sql', '0001_.sql']) {
+    test(`refuses a badly named file (${badName})`, () => {
+      const dir = tempMigrationsDir({ [badName]: 'SELECT 1;' });
+      assert.throws(
+        () => loadMigrations(dir),
+        new RegExp(`migration file ${badName.replace('.', '\\.')} does not match NNNN_name\\.sql`),
+      );
+    });
+  }
+
+  test('refuses a gap in the numbering (0001, 0003)', () => {
+    const dir = tempMigrationsDir({ '0001_a.sql': 'SELECT 1;', '0003_c.sql': 'SELECT 3;' });
+    assert.throws(() => loadMigrations(dir), /without gaps; found 3/);
+  });
+
+  test('refuses numbering that does not start at 0001', () => {
+    const dir = tempMigrationsDir({ '0002_b.sql': 'SELECT 2;' });
+    assert.throws(() => loadMigrations(dir), /without gaps; found 2/);
+  });
+
+  test('refuses two files with one version', () => {
+    const dir = tempMigrationsDir({ '0001_a.sql': 'SELECT 1;', '0001_b.sql': 'SELECT 1;' });
+    assert.throws(() => loadMigrations(dir), /without gaps/);
+  });
+});
+
+describe('the schema refuses impossible stock', () => {
+  let database: TestDatabase;
+  let db: Database;
+  const itemId = randomUUID();
+
+  before(async () => {
+    database = await createTestDatabase();
+    databases.push(database);
+    db = await open(database);
+    await db.query("INSERT INTO items (id, product_id) VALUES ($1, 'constraint-1')", [itemId]);
+    await db.query(
+      "INSERT INTO stock_levels (item_id, warehouse_id, on_hand, reserved) VALUES ($1, 'default', 5, 2)",
+      [itemId],
+    );
+    await db.query(
+      `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, actor)
+       VALUES ($1, 'default', 'INIT', 5, 'test')`,
+      [itemId],
+    );
+  });
+
+  async function stockRow() {
+    return db.query<{ on_hand: number; reserved: number; committed: number }>(
+      'SELECT on_hand, reserved, committed FROM stock_levels WHERE item_id = $1',
+      [itemId],
+    );
+  }
+
+  test('accepts holding exactly what is on hand', async () => {
+    await db.query('UPDATE stock_levels SET reserved = 3, committed = 2 WHERE item_id = $1', [
+      itemId,
+    ]);
+    assert.deepEqual(await stockRow(), [{ on_hand: 5, reserved: 3, committed: 2 }]);
+    await db.query('UPDATE stock_levels SET reserved = 2, committed = 0 WHERE item_id = $1', [
+      itemId,
+    ]);
+  });
+
+  test('refuses reserved above on hand (23514)', async () => {
+    const message = await rejectsWithSqlState(
+      db.query('UPDATE stock_levels SET reserved = on_hand + 1 WHERE item_id = $1', [itemId]),
+      CHECK_VIOLATION,
+    );
+    assert.match(message, /stock_levels_held_within_on_hand/);
+    assert.deepEqual(await stockRow(), [{ on_hand: 5, reserved: 2, committed: 0 }]);
+  });
+
+  test('refuses reserved + committed above on hand (23514)', async () => {
+    await rejectsWithSqlState(
+      db.query('UPDATE stock_levels SET committed = 4 WHERE item_id = $1', [itemId]),
+      CHECK_VIOLATION,
+    );
+  });
+
+  test('refuses negative on hand and negative reserved (23514)', async () => {
+    for (const assignment of ['on_hand = -1, reserved = 0', 'reserved = -1']) {
+      const message = await rejectsWithSqlState(
+        db.query(`UPDATE stock_levels SET ${assignment} WHERE item_id = $1`, [itemId]),
+        CHECK_VIOLATION,
+      );
+      assert.match(message, /stock_levels_(non_negative|held_within_on_hand)/);
+    }
+    assert.deepEqual(await stockRow(), [{ on_hand: 5, reserved: 2, committed: 0 }]);
+  });
+
+  test('refuses a new stock level that holds more than is on hand (23514)', async () => {
+    const other = randomUUID();
+    await db.query("INSERT INTO items (id, product_id) VALUES ($1, 'constraint-2')", [other]);
+    await rejectsWithSqlState(
+      db.query(
+        "INSERT INTO stock_levels (item_id, warehouse_id, on_hand, reserved) VALUES ($1, 'default', 1, 2)",
+        [other],
+      ),
+      CHECK_VIOLATION,
+    );
+  });
+
+  test('stock_movements refuses UPDATE (append-only)', async () => {
+    const message = await rejectsWithSqlState(
+      db.query('UPDATE stock_movements SET on_hand_delta = 6 WHERE item_id = $1', [itemId]),
+      INSUFFICIENT_PRIVILEGE,
+    );
+    assert.match(message, /append-only \(UPDATE refused\)/);
+  });
+
+  test('stock_movements refuses DELETE (append-only)', async () => {
+    const message = await rejectsWithSqlState(
+      db.query('DELETE FROM stock_movements WHERE item_id = $1', [itemId]),
+      INSUFFICIENT_PRIVILEGE,
+    );
+    assert.match(message, /append-only \(DELETE refused\)/);
+    const rows = await db.query<{ on_hand_delta: number }>(
+      'SELECT on_hand_delta FROM stock_movements WHERE item_id = $1',
+      [itemId],
+    );
+    assert.deepEqual(rows, [{ on_hand_delta: 5 }]);
+  });
+});
