@@ -38,7 +38,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       }
     }
     const ownerPid = readOwnerPid(lockPath);
-    if (ownerPid !== undefined && ownerPid !== process.pid && isAlive(ownerPid)) {
+    if (ownerPid !== undefined && ownerPid !== process.pid && isProcessAlive(ownerPid)) {
       throw new DataDirLockedError(
         `data directory ${dataDir} is in use by process ${ownerPid} (lock file ${lockPath}); ` +
           'stop that process, or set DATA_DIR to another directory, or set DATABASE_URL',
@@ -59,12 +59,12 @@ function readOwnerPid(lockPath: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
+import { isProcessAlive } from '../../src/db/data-dir-lock.ts';
 import { loadMigrations, migrate } from '../../src/db/migrator.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
 
@@ -60,15 +61,6 @@ function uniqueName(prefix: string): string {
   return `${prefix}${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Drops databases left by test processes that no longer exist. */
 export async function dropLeftovers(): Promise<void> {
   await withAdmin(async (admin) => {
@@ -78,7 +70,7 @@ export async function dropLeftovers(): Promise<void> {
     );
     for (const { datname } of rows.rows) {
       const pid = Number(/_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
-      if (Number.isSafeInteger(pid) && !isAlive(pid)) {
+      if (Number.isSafeInteger(pid) && !isProcessAlive(pid)) {
         await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       }
     }

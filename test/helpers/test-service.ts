@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { after, afterEach, before } from 'node:test';
 import pino from 'pino';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -83,4 +84,28 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       await database.drop();
     },
   };
+}
+
+/**
+ * Registers the usual hooks for a test file or suite: a service on a fresh database before the
+ * tests, a books-balance check after each one, and teardown at the end. Returns a handle that
+ * reaches the service once `before` has run.
+ */
+export function useTestService(env: Record<string, string> = {}): TestService {
+  let current: TestService | undefined;
+  before(async () => {
+    current = await startTestService(env);
+  });
+  afterEach(async () => {
+    await current?.assertBooksBalance();
+  });
+  after(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as TestService, {
+    get(_target, property) {
+      assert.ok(current !== undefined, 'the test service is used before its before() hook ran');
+      return Reflect.get(current, property);
+    },
+  });
 }

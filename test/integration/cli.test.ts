@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import type { Database } from '../../src/db/database.ts';
 import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
 import { loadMigrations } from '../../src/db/migrator.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
+import { insertStockLevel } from '../factories/stock.factory.ts';
 import {
   type CliProcess,
   freePort,
@@ -364,21 +364,12 @@ describe('migrate', () => {
 describe('verify-ledger', () => {
   let database: TestDatabase;
   let db: Database;
-  const itemId = randomUUID();
+  let itemId: string;
 
   before(async () => {
     database = await testDatabase('migrated');
     db = await openPostgres({ url: database.url, poolMax: 2, logger: silentLogger });
-    await db.query("INSERT INTO items (id, product_id) VALUES ($1, 'ledger-1')", [itemId]);
-    await db.query(
-      "INSERT INTO stock_levels (item_id, warehouse_id, on_hand) VALUES ($1, 'default', 10)",
-      [itemId],
-    );
-    await db.query(
-      `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, actor)
-       VALUES ($1, 'default', 'INIT', 10, 'test')`,
-      [itemId],
-    );
+    itemId = await insertStockLevel(db, { productId: 'ledger-1', onHand: 10 });
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   backdateExpiry,
@@ -8,20 +8,13 @@ import {
   reserve,
   stockOf,
 } from '../helpers/inventory-client.ts';
-import { startTestService, type TestService } from '../helpers/test-service.ts';
+import { useTestService } from '../helpers/test-service.ts';
 
 /** Reservations past their TTL stop counting, with a real short TTL and a running worker. */
 describe('with RESERVATION_TTL=1s and the worker polling every 100ms', () => {
-  let t: TestService;
-  before(async () => {
-    t = await startTestService({ RESERVATION_TTL: '1s', EXPIRATION_POLL_INTERVAL: '100ms' });
+  const t = useTestService({ RESERVATION_TTL: '1s', EXPIRATION_POLL_INTERVAL: '100ms' });
+  before(() => {
     t.service.expiryWorker.start();
-  });
-  afterEach(async () => {
-    await t.assertBooksBalance();
-  });
-  after(async () => {
-    await t.close();
   });
 
   test('the worker returns the stock of an expired reservation on its own', async () => {
@@ -60,16 +53,7 @@ describe('with RESERVATION_TTL=1s and the worker polling every 100ms', () => {
 });
 
 describe('the sweep', () => {
-  let t: TestService;
-  before(async () => {
-    t = await startTestService({ EXPIRATION_BATCH_SIZE: '100' });
-  });
-  afterEach(async () => {
-    await t.assertBooksBalance();
-  });
-  after(async () => {
-    await t.close();
-  });
+  const t = useTestService({ EXPIRATION_BATCH_SIZE: '100' });
 
   test('leaves reservations that are not yet due', async () => {
     await initProduct(t, 'sweep-1', 10);

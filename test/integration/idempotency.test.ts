@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { initProduct, stockOf } from '../helpers/inventory-client.ts';
-import { startTestService, type TestService } from '../helpers/test-service.ts';
+import { useTestService } from '../helpers/test-service.ts';
 
 /** Idempotency-Key on POST /inventory/reserve makes client retries safe. */
-let t: TestService;
-before(async () => {
-  t = await startTestService();
-});
-afterEach(async () => {
-  await t.assertBooksBalance();
-});
-after(async () => {
-  await t.close();
-});
+const t = useTestService();
 
 async function countReservations(orderId: string): Promise<number> {
   const rows = await t.db.query<{ n: number }>(

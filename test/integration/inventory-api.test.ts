@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { backdateExpiry, initProduct, reserve, stockOf } from '../helpers/inventory-client.ts';
-import { startTestService, type TestService } from '../helpers/test-service.ts';
+import { useTestService } from '../helpers/test-service.ts';
 
 /** Seed 000's REST API: every route, status code and error code, with the seed's field names. */
-let t: TestService;
-before(async () => {
-  t = await startTestService();
-});
-afterEach(async () => {
-  await t.assertBooksBalance();
-});
-after(async () => {
-  await t.close();
-});
+const t = useTestService();
 
 describe('GET /health', () => {
   test('answers 200 with the database up', async () => {

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { type Database, isSqlError } from '../../src/db/database.ts';
 import { loadMigrations, type Migration, migrate } from '../../src/db/migrator.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
+import { insertStockLevel } from '../factories/stock.factory.ts';
 import {
   createEmptyDatabase,
   createTestDatabase,
@@ -223,22 +224,13 @@ describe('loadMigrations', () => {
 describe('the schema refuses impossible stock', () => {
   let database: TestDatabase;
   let db: Database;
-  const itemId = randomUUID();
+  let itemId: string;
 
   before(async () => {
     database = await createTestDatabase();
     databases.push(database);
     db = await open(database);
-    await db.query("INSERT INTO items (id, product_id) VALUES ($1, 'constraint-1')", [itemId]);
-    await db.query(
-      "INSERT INTO stock_levels (item_id, warehouse_id, on_hand, reserved) VALUES ($1, 'default', 5, 2)",
-      [itemId],
-    );
-    await db.query(
-      `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, actor)
-       VALUES ($1, 'default', 'INIT', 5, 'test')`,
-      [itemId],
-    );
+    itemId = await insertStockLevel(db, { productId: 'constraint-1', onHand: 5, reserved: 2 });
   });
 
   async function stockRow() {
