@@ -22,7 +22,7 @@ export function deductReservation(
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
-  return endReservation(deps, reservationId, 'COMMITTED', context);
+  return endReservation(deps, reservationId, 'FULFILLED', context);
 }
 
 async function endReservation(
@@ -35,7 +35,7 @@ async function endReservation(
     const reservation = await uow.reservations.endIfPending({
       id: reservationId,
       ending,
-      requireUnexpired: ending === 'COMMITTED',
+      requireUnexpired: ending !== 'RELEASED',
     });
     if (reservation === undefined) {
       throw explainUnendable(
@@ -46,11 +46,11 @@ async function endReservation(
     }
     const lines = await uow.reservations.findLines(reservationId);
     const changed =
-      ending === 'COMMITTED'
+      ending === 'FULFILLED'
         ? await uow.stock.deductReserved(lines)
         : await uow.stock.unreserve(lines);
     assert(changed > 0, `reservation ${reservationId} changed no stock level`);
-    const kind = ending === 'COMMITTED' ? 'DEDUCT' : 'RELEASE';
+    const kind = ending === 'FULFILLED' ? 'DEDUCT' : 'RELEASE';
     await uow.movements.append(
       lines.map((line) => reservationMovement(line, reservation, kind, context)),
     );

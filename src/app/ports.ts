@@ -1,5 +1,10 @@
-import type { ReservationState, ReservationStatus } from '../domain/reservation.ts';
-import type { MovementKind, StockBuckets } from '../domain/stock.ts';
+import type { AllocationStrategyName } from '../config/config.ts';
+import type {
+  ReservationEnding,
+  ReservationState,
+  ReservationStatus,
+} from '../domain/reservation.ts';
+import type { Bucket, MovementKind, StockBuckets } from '../domain/stock.ts';
 
 /**
  * What the use cases need from the outside world. src/db implements the repositories; src/main wires
@@ -74,8 +79,8 @@ export interface MovementDraft {
   readonly itemId: string;
   readonly warehouseId: string;
   readonly kind: MovementKind;
-  readonly onHandDelta: number;
-  readonly reservedDelta: number;
+  /** Signed change of each bucket this movement touches; absent buckets are unchanged. */
+  readonly deltas: Readonly<Partial<Record<Bucket, number>>>;
   readonly reason: string;
   readonly referenceType: string | null;
   readonly referenceId: string | null;
@@ -135,7 +140,7 @@ export interface ReservationRepository {
    */
   endIfPending(change: {
     id: string;
-    ending: 'COMMITTED' | 'RELEASED';
+    ending: ReservationEnding;
     requireUnexpired: boolean;
   }): Promise<ReservationRecord | undefined>;
   findState(id: string): Promise<ReservationState | undefined>;
@@ -189,6 +194,10 @@ export interface AppDeps {
 export interface AppSettings {
   readonly reservationTtlMs: number;
   readonly idempotencyKeyRetentionMs: number;
+  /** Default low-stock alert level for items without their own (LOW_STOCK_THRESHOLD). */
+  readonly lowStockThreshold: number;
+  /** Allocation strategy for reservation lines that name no warehouse (ALLOCATION_STRATEGY). */
+  readonly allocationStrategy: AllocationStrategyName;
 }
 
 export interface TransactionRunner {

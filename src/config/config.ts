@@ -27,7 +27,28 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly runMigrations: boolean;
+  /** Default reorder alert level for items without their own (seed 002's LOW_STOCK_THRESHOLD). */
+  readonly lowStockThreshold: number;
+  readonly allocationStrategy: AllocationStrategyName;
+  /** Warehouses upserted at start-up when the file exists (seed 002's config/warehouses.yaml). */
+  readonly warehousesFile: string;
+  readonly productService: {
+    /** Undefined: products are not validated against a product service. */
+    readonly url: string | undefined;
+    /** What to do when the product service cannot be asked: refuse (strict) or allow (lenient). */
+    readonly policy: 'strict' | 'lenient';
+    readonly timeoutMs: number;
+  };
 }
+
+export const ALLOCATION_STRATEGIES = [
+  'balanced',
+  'priority',
+  'proximity',
+  'highest_stock',
+  'fewest_warehouses',
+] as const;
+export type AllocationStrategyName = (typeof ALLOCATION_STRATEGIES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -47,7 +68,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env = process.env): Config {
   const mode = readEnum(env, 'GIN_MODE', ['release', 'debug'] as const, 'release');
   const config: Config = {
-    port: readInteger(env, 'PORT', 8080, 0, 65_535),
+    // Seed 002 names the port INVENTORY_PORT; seed 000 names it PORT. INVENTORY_PORT wins when set.
+    port: readInteger(
+      env,
+      env.INVENTORY_PORT === undefined || env.INVENTORY_PORT === '' ? 'PORT' : 'INVENTORY_PORT',
+      8080,
+      0,
+      65_535,
+    ),
     host: readString(env, 'HOST', '0.0.0.0'),
     databaseUrl: readDatabaseUrl(env),
     dataDir: path.resolve(readString(env, 'DATA_DIR', './data')),
@@ -57,13 +85,7 @@ export function loadConfig(env: Env = process.env): Config {
       password: env.REDIS_PASSWORD ?? '',
       db: readInteger(env, 'REDIS_DB', 0, 0, 15),
     },
-    reservationTtlMs: readDuration(
-      env,
-      'RESERVATION_TTL',
-      '10m',
-      RESERVATION_TTL_MS_MIN,
-      RESERVATION_TTL_MS_MAX,
-    ),
+    reservationTtlMs: readReservationTtl(env),
     expirationPollIntervalMs: readDuration(env, 'EXPIRATION_POLL_INTERVAL', '30s', 100, 3_600_000),
     expirationBatchSizeMax: readInteger(env, 'EXPIRATION_BATCH_SIZE', 500, 1, 10_000),
     idempotencyKeyRetentionMs: readDuration(
@@ -77,8 +99,64 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, mode === 'debug' ? 'debug' : 'info'),
     shutdownTimeoutMs: readDuration(env, 'SHUTDOWN_TIMEOUT', '10s', 100, 300_000),
     runMigrations: readBoolean(env, 'RUN_MIGRATIONS', true),
+    lowStockThreshold: readInteger(env, 'LOW_STOCK_THRESHOLD', 10, 0, 1_000_000_000),
+    allocationStrategy: readEnum(env, 'ALLOCATION_STRATEGY', ALLOCATION_STRATEGIES, 'balanced'),
+    warehousesFile: path.resolve(readString(env, 'WAREHOUSES_FILE', 'config/warehouses.yaml')),
+    productService: {
+      url: readHttpUrl(env, 'PRODUCT_SERVICE_URL'),
+      policy: readEnum(env, 'PRODUCT_VALIDATION', ['strict', 'lenient'] as const, 'lenient'),
+      timeoutMs: readDuration(env, 'PRODUCT_SERVICE_TIMEOUT', '2s', 50, 60_000),
+    },
   };
   return deepFreeze(config);
+}
+
+/**
+ * Seed 000 says RESERVATION_TTL (a duration, default 10m); seed 002 says RESERVATION_TTL_MINUTES
+ * (default 15). Either may be set; both at once is refused rather than silently picking one.
+ */
+function readReservationTtl(env: Env): number {
+  const minutes = env.RESERVATION_TTL_MINUTES;
+  const hasMinutes = minutes !== undefined && minutes !== '';
+  const hasDuration = env.RESERVATION_TTL !== undefined && env.RESERVATION_TTL !== '';
+  if (hasMinutes && hasDuration) {
+    throw new ConfigError(
+      'RESERVATION_TTL_MINUTES',
+      'cannot be set together with RESERVATION_TTL; set one of them',
+    );
+  }
+  if (hasMinutes) {
+    return (
+      readInteger(env, 'RESERVATION_TTL_MINUTES', 15, 1, RESERVATION_TTL_MS_MAX / 60_000) * 60_000
+    );
+  }
+  return readDuration(
+    env,
+    'RESERVATION_TTL',
+    '10m',
+    RESERVATION_TTL_MS_MIN,
+    RESERVATION_TTL_MS_MAX,
+  );
+}
+
+function readHttpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      name,
+      `must be a URL such as http://products:8080, got ${JSON.stringify(raw)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must use http:// or https://, got ${url.protocol}`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 function readString(env: Env, name: string, fallback: string): string {

@@ -7,18 +7,27 @@ export function createMovementRepository(db: Queryable): MovementRepository {
       if (movements.length === 0) {
         return;
       }
+      const delta = (bucket: keyof (typeof movements)[number]['deltas']) =>
+        movements.map((m) => m.deltas[bucket] ?? 0);
       // One statement for any number of rows: arrays in, unnest out.
       await db.query(
         `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, reserved_delta,
+           committed_delta, incoming_delta, damaged_delta, safety_stock_delta, backordered_delta,
            reason, reference_type, reference_id, reservation_id, actor, correlation_id)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-           $6::text[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[])`,
+           $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],
+           $11::text[], $12::text[], $13::text[], $14::uuid[], $15::text[], $16::text[])`,
         [
           movements.map((m) => m.itemId),
           movements.map((m) => m.warehouseId),
           movements.map((m) => m.kind),
-          movements.map((m) => m.onHandDelta),
-          movements.map((m) => m.reservedDelta),
+          delta('onHand'),
+          delta('reserved'),
+          delta('committed'),
+          delta('incoming'),
+          delta('damaged'),
+          delta('safetyStock'),
+          delta('backordered'),
           movements.map((m) => m.reason),
           movements.map((m) => m.referenceType),
           movements.map((m) => m.referenceId),

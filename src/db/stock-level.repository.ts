@@ -7,11 +7,12 @@ import type {
 import type { Queryable } from './database.ts';
 
 const STOCK_COLUMNS = `item_id AS "itemId", warehouse_id AS "warehouseId", on_hand AS "onHand",
-  reserved, committed, incoming, damaged, safety_stock AS "safetyStock",
+  reserved, committed, incoming, damaged, safety_stock AS "safetyStock", backordered,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** The derived available quantity, spelled once for every statement that needs it. */
-const AVAILABLE_SQL = 'on_hand - reserved - committed - damaged - safety_stock';
+export const AVAILABLE_SQL =
+  'on_hand - reserved - committed - damaged - safety_stock - backordered';
 
 /**
  * Lines of one request summed per stock level, then those stock levels locked in key order. Summing
@@ -116,6 +117,7 @@ export function createStockLevelRepository(db: Queryable): StockLevelRepository 
         `SELECT sum(on_hand)::bigint AS "onHand", sum(reserved)::bigint AS reserved,
            sum(committed)::bigint AS committed, sum(incoming)::bigint AS incoming,
            sum(damaged)::bigint AS damaged, sum(safety_stock)::bigint AS "safetyStock",
+           sum(backordered)::bigint AS backordered,
            sum(GREATEST(${AVAILABLE_SQL}, 0))::bigint AS available,
            max(updated_at) AS "updatedAt"
          FROM stock_levels WHERE item_id = $1

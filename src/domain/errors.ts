@@ -13,7 +13,23 @@ export const ERROR_CODES = [
   'RESERVATION_ALREADY_RELEASED',
   'RESERVATION_ALREADY_DEDUCTED',
   'RESERVATION_EXPIRED',
+  'RESERVATION_ALREADY_COMMITTED',
+  'RESERVATION_NOT_COMMITTED',
   'IDEMPOTENCY_KEY_REUSED',
+  'ITEM_NOT_FOUND',
+  'ITEM_ALREADY_EXISTS',
+  'ITEM_DISCONTINUED',
+  'SALES_BLOCKED',
+  'KIT_INVALID',
+  'WAREHOUSE_NOT_FOUND',
+  'WAREHOUSE_ALREADY_EXISTS',
+  'WAREHOUSE_INACTIVE',
+  'STOCK_VERSION_CONFLICT',
+  'INSUFFICIENT_INCOMING',
+  'TRANSFER_NOT_FOUND',
+  'TRANSFER_ALREADY_RECEIVED',
+  'PRODUCT_UNKNOWN',
+  'PRODUCT_SERVICE_UNAVAILABLE',
   'ROUTE_NOT_FOUND',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
@@ -23,7 +39,8 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+/** JSON-safe facts about a failure; per-line failures of a cart travel here as `lines`. */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
 
 export class DomainError extends Error {
   readonly code: ErrorCode;

@@ -1,14 +1,22 @@
 import { DomainError } from './errors.ts';
 
 /**
- * A reservation is a two-phase hold (pending -> committed / released / expired). It ends exactly
- * once: the storage layer only moves a row out of PENDING with a conditional update, so of two racing
- * enders exactly one sees the row still PENDING.
+ * A reservation is a two-phase hold: PENDING, then exactly one of COMMITTED (confirmed; its units
+ * wait in the committed bucket), FULFILLED (shipped; the units left), RELEASED or EXPIRED. A
+ * COMMITTED one later becomes FULFILLED, or RELEASED when the order is cancelled. Every move is one
+ * conditional update on the row's status, so of two racing movers exactly one matches.
  */
-export const RESERVATION_STATUSES = ['PENDING', 'COMMITTED', 'RELEASED', 'EXPIRED'] as const;
+export const RESERVATION_STATUSES = [
+  'PENDING',
+  'COMMITTED',
+  'FULFILLED',
+  'RELEASED',
+  'EXPIRED',
+] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
-export type ReservationEnding = 'COMMITTED' | 'RELEASED';
+/** The moves out of PENDING that a caller asks for (expiry is the sweeper's). */
+export type ReservationEnding = 'COMMITTED' | 'FULFILLED' | 'RELEASED';
 
 export interface ReservationState {
   readonly id: string;
@@ -39,17 +47,23 @@ export function explainUnendable(
         `reservation ${reservationId} was already released`,
         { reservationId },
       );
-    case 'COMMITTED':
+    case 'FULFILLED':
       return new DomainError(
         'RESERVATION_ALREADY_DEDUCTED',
-        `reservation ${reservationId} was already deducted`,
+        `reservation ${reservationId} was already deducted (fulfilled)`,
+        { reservationId },
+      );
+    case 'COMMITTED':
+      return new DomainError(
+        'RESERVATION_ALREADY_COMMITTED',
+        `reservation ${reservationId} was already confirmed`,
         { reservationId },
       );
     case 'EXPIRED':
       return expired(reservationId, state.expiresAt);
     case 'PENDING':
-      // Only a commit refuses a pending row, and only because it is past its expiry.
-      if (ending === 'COMMITTED') {
+      // Only a commit or fulfil refuses a pending row, and only because it is past its expiry.
+      if (ending !== 'RELEASED') {
         return expired(reservationId, state.expiresAt);
       }
       throw new Error(

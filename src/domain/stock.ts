@@ -1,7 +1,8 @@
 /**
  * Quantity buckets of one item in one warehouse. `onHand` counts every unit physically present;
  * reserved, committed and damaged units are part of it. Safety stock is a floor kept back from sale.
- * `available` is derived, never stored, so it cannot drift from the buckets.
+ * `backordered` counts units promised to reservations that stock does not cover yet; new stock
+ * covers them before anyone else. `available` is derived, never stored, so it cannot drift.
  */
 export interface StockBuckets {
   readonly onHand: number;
@@ -10,12 +11,18 @@ export interface StockBuckets {
   readonly incoming: number;
   readonly damaged: number;
   readonly safetyStock: number;
+  readonly backordered: number;
 }
 
-export function availableOf(stock: StockBuckets): number {
+export function availableOf(stock: Omit<StockBuckets, 'incoming'>): number {
   return Math.max(
     0,
-    stock.onHand - stock.reserved - stock.committed - stock.damaged - stock.safetyStock,
+    stock.onHand -
+      stock.reserved -
+      stock.committed -
+      stock.damaged -
+      stock.safetyStock -
+      stock.backordered,
   );
 }
 
@@ -30,5 +37,24 @@ export const MOVEMENT_KINDS = [
   'RELEASE',
   'EXPIRE',
   'DEDUCT',
+  'COMMIT',
+  'FULFIL',
+  'ADJUST',
+  'TRANSFER_OUT',
+  'TRANSFER_IN',
+  'INCOMING',
+  'RECEIVE',
 ] as const;
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+
+/** Buckets a ledger row can change, as named in the API and the ledger's `<bucket>_delta` columns. */
+export const BUCKETS = [
+  'onHand',
+  'reserved',
+  'committed',
+  'incoming',
+  'damaged',
+  'safetyStock',
+  'backordered',
+] as const;
+export type Bucket = (typeof BUCKETS)[number];

@@ -37,6 +37,8 @@ export async function createService(
     settings: {
       reservationTtlMs: config.reservationTtlMs,
       idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
+      lowStockThreshold: config.lowStockThreshold,
+      allocationStrategy: config.allocationStrategy,
     },
   };
   let shuttingDown = false;

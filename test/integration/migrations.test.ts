@@ -103,12 +103,14 @@ describe('migrate', () => {
         [
           'idempotency_keys',
           'items',
+          'kit_components',
           'reservation_lines',
           'reservations',
           'schema_migration_lock',
           'schema_migrations',
           'stock_levels',
           'stock_movements',
+          'transfers',
           'warehouses',
         ],
       );

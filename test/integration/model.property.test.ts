@@ -92,7 +92,7 @@ const REFUSAL_OF: Readonly<Record<Exclude<ModelState, 'RESERVED'>, string>> = {
 const DB_STATE_OF: Readonly<Record<string, ModelState>> = {
   PENDING: 'RESERVED',
   RELEASED: 'RELEASED',
-  COMMITTED: 'DEDUCTED',
+  FULFILLED: 'DEDUCTED',
   EXPIRED: 'EXPIRED',
 };
 

@@ -7,7 +7,7 @@ const expiresAt = new Date('2026-01-01T00:00:00Z');
 
 test('explains why a reservation could not be ended', () => {
   assert.equal(explainUnendable(id, undefined, 'RELEASED').code, 'RESERVATION_NOT_FOUND');
-  const state = (status: 'RELEASED' | 'COMMITTED' | 'EXPIRED' | 'PENDING') => ({
+  const state = (status: 'RELEASED' | 'COMMITTED' | 'FULFILLED' | 'EXPIRED' | 'PENDING') => ({
     id,
     status,
     expiresAt,
@@ -17,10 +17,15 @@ test('explains why a reservation could not be ended', () => {
     'RESERVATION_ALREADY_RELEASED',
   );
   assert.equal(
-    explainUnendable(id, state('COMMITTED'), 'RELEASED').code,
+    explainUnendable(id, state('FULFILLED'), 'RELEASED').code,
     'RESERVATION_ALREADY_DEDUCTED',
   );
+  assert.equal(
+    explainUnendable(id, state('COMMITTED'), 'FULFILLED').code,
+    'RESERVATION_ALREADY_COMMITTED',
+  );
   assert.equal(explainUnendable(id, state('EXPIRED'), 'RELEASED').code, 'RESERVATION_EXPIRED');
+  assert.equal(explainUnendable(id, state('PENDING'), 'FULFILLED').code, 'RESERVATION_EXPIRED');
   const pastDue = explainUnendable(id, state('PENDING'), 'COMMITTED');
   assert.equal(pastDue.code, 'RESERVATION_EXPIRED');
   assert.match(pastDue.message, /2026-01-01T00:00:00.000Z/);
