@@ -1,4 +1,4 @@
-import type { AllocationStrategyName } from '../config/config.ts';
+import type { AllocationStrategyName } from '../domain/allocation.ts';
 import type {
   ReservationEnding,
   ReservationState,

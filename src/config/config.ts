@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ALLOCATION_STRATEGIES, type AllocationStrategyName } from '../domain/allocation.ts';
 import { RESERVATION_TTL_MS_MAX, RESERVATION_TTL_MS_MIN } from '../domain/limits.ts';
 import { parseDurationMs } from './duration.ts';
 
@@ -40,15 +41,6 @@ export interface Config {
     readonly timeoutMs: number;
   };
 }
-
-export const ALLOCATION_STRATEGIES = [
-  'balanced',
-  'priority',
-  'proximity',
-  'highest_stock',
-  'fewest_warehouses',
-] as const;
-export type AllocationStrategyName = (typeof ALLOCATION_STRATEGIES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
