@@ -1,59 +1,239 @@
-import { assert } from '../domain/errors.ts';
-import { explainUnendable, type ReservationEnding } from '../domain/reservation.ts';
-import type { AppDeps, RequestContext } from './ports.ts';
-import { type ReservationOutcome, reservationMovement } from './reserve-stock.ts';
+import { isSqlError } from '../db/database.ts';
+import { DomainError } from '../domain/errors.ts';
+import { RESERVATION_TTL_MS_MAX, RESERVATION_TTL_MS_MIN } from '../domain/limits.ts';
+import { explainRefusedMove, type ReservationMove } from '../domain/reservation.ts';
+import { distributeCommit } from '../domain/reservation-effects.ts';
+import { applyLineStep } from './apply-line-step.ts';
+import type { AppDeps, RequestContext, ReservationRecord, UnitOfWork } from './ports.ts';
+import type { ReservationOutcome } from './reserve-stock.ts';
 
-/** Cancels a pending reservation: its units return to available. Allowed past expiry. */
+/**
+ * Every move of a reservation after it was made. Each is one conditional status update (so of two
+ * racing moves exactly one wins) followed by the stock and ledger effects of that move.
+ */
+
+async function refuse(uow: UnitOfWork, id: string, move: ReservationMove): Promise<never> {
+  throw explainRefusedMove(id, await uow.reservations.findState(id), move);
+}
+
+/**
+ * Cancels a reservation (seed 000's release, seed 002's cancel): a pending one returns its held
+ * units (allowed past expiry, as the sweeper would); a confirmed one not yet shipped returns its
+ * committed units (an order cancelled after payment).
+ */
 export function releaseReservation(
   deps: AppDeps,
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
-  return endReservation(deps, reservationId, 'RELEASED', context);
+  return deps.tx.run(async (uow) => {
+    const fromPending = await uow.reservations.moveStatus({
+      id: reservationId,
+      from: ['PENDING'],
+      to: 'RELEASED',
+      requireUnexpired: false,
+    });
+    const reservation =
+      fromPending ??
+      (await uow.reservations.moveStatus({
+        id: reservationId,
+        from: ['COMMITTED'],
+        to: 'RELEASED',
+        requireUnexpired: false,
+      })) ??
+      (await refuse(uow, reservationId, 'release'));
+    const lines = await uow.reservations.findLines(reservationId);
+    const step = fromPending === undefined ? 'release-committed' : 'release-pending';
+    await applyLineStep(uow, step, lines, reservation, context);
+    return { reservation, lines };
+  });
 }
 
 /**
- * Finalises a pending reservation (seed 000's deduct): its units leave reserved and on hand. Refused
- * once the reservation is past its expiry, even if the sweeper has not reached it yet, so a late
- * payment can never take units that were promised back to the shelf.
+ * Seed 000's deduct: confirm and ship at once (its units leave reserved and on hand). Refused once
+ * the reservation is past its expiry, even if the sweeper has not reached it yet.
  */
 export function deductReservation(
   deps: AppDeps,
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
-  return endReservation(deps, reservationId, 'FULFILLED', context);
+  return deps.tx.run(async (uow) => {
+    const reservation =
+      (await uow.reservations.moveStatus({
+        id: reservationId,
+        from: ['PENDING'],
+        to: 'FULFILLED',
+        requireUnexpired: true,
+      })) ?? (await refuse(uow, reservationId, 'deduct'));
+    const lines = await uow.reservations.findLines(reservationId);
+    await applyLineStep(
+      uow,
+      'deduct',
+      lines.map((line) => ({
+        ...line,
+        committedQuantity: line.quantity,
+        committedBackordered: line.backordered,
+      })),
+      reservation,
+      context,
+    );
+    // Recorded as fully committed, so history shows what left.
+    await uow.reservations.setCommitted(
+      reservationId,
+      lines.map((line) => ({
+        lineNo: line.lineNo,
+        committedQuantity: line.quantity,
+        committedBackordered: line.backordered,
+      })),
+    );
+    return { reservation, lines: await uow.reservations.findLines(reservationId) };
+  });
 }
 
-async function endReservation(
+export interface CommitQuantity {
+  /** 1-based request line, as shown in the reservation's `items[].line`. */
+  readonly line: number;
+  readonly quantity: number;
+}
+
+/**
+ * Confirms a pending, unexpired reservation (seed 002 confirm, seed 001 commit, seed 004 confirm).
+ * With `quantities`, the named request lines keep only that many units (partial commit); the rest
+ * return to available at once. Lines not named are kept whole.
+ */
+export function commitReservation(
   deps: AppDeps,
   reservationId: string,
-  ending: ReservationEnding,
+  quantities: readonly CommitQuantity[],
   context: RequestContext,
 ): Promise<ReservationOutcome> {
   return deps.tx.run(async (uow) => {
-    const reservation = await uow.reservations.endIfPending({
-      id: reservationId,
-      ending,
-      requireUnexpired: ending !== 'RELEASED',
-    });
-    if (reservation === undefined) {
-      throw explainUnendable(
-        reservationId,
-        await uow.reservations.findState(reservationId),
-        ending,
-      );
-    }
     const lines = await uow.reservations.findLines(reservationId);
-    const changed =
-      ending === 'FULFILLED'
-        ? await uow.stock.deductReserved(lines)
-        : await uow.stock.unreserve(lines);
-    assert(changed > 0, `reservation ${reservationId} changed no stock level`);
-    const kind = ending === 'FULFILLED' ? 'DEDUCT' : 'RELEASE';
-    await uow.movements.append(
-      lines.map((line) => reservationMovement(line, reservation, kind, context)),
-    );
+    const wanted = new Map<number, number>();
+    for (const q of quantities) {
+      const total = lines
+        .filter((l) => l.requestLine === q.line)
+        .reduce((sum, l) => sum + l.quantity, 0);
+      if (total === 0) {
+        throw new DomainError('VALIDATION_ERROR', `items: the reservation has no line ${q.line}`, {
+          field: 'items',
+        });
+      }
+      if (q.quantity > total || wanted.has(q.line)) {
+        throw new DomainError(
+          'VALIDATION_ERROR',
+          `items: line ${q.line} holds ${total} units; commit at most that, once per line`,
+          { field: 'items' },
+        );
+      }
+      wanted.set(q.line, q.quantity);
+    }
+    const reservation =
+      (await uow.reservations.moveStatus({
+        id: reservationId,
+        from: ['PENDING'],
+        to: 'COMMITTED',
+        requireUnexpired: true,
+      })) ?? (await refuse(uow, reservationId, 'commit'));
+    const committed = lines.map((line) => ({ ...line }));
+    for (const requestLine of new Set(lines.map((l) => l.requestLine))) {
+      const rows = committed.filter((l) => l.requestLine === requestLine);
+      const total = rows.reduce((sum, l) => sum + l.quantity, 0);
+      const split = distributeCommit(rows, wanted.get(requestLine) ?? total);
+      rows.forEach((row, index) => {
+        Object.assign(row, split[index]);
+      });
+    }
+    await uow.reservations.setCommitted(reservationId, committed);
+    await applyLineStep(uow, 'commit', committed, reservation, context);
+    return { reservation, lines: committed };
+  });
+}
+
+/**
+ * Ships a confirmed reservation: its committed units leave on hand. Backordered units can ship only
+ * once stock has arrived to cover them; until then this answers INSUFFICIENT_STOCK.
+ */
+export function fulfilReservation(
+  deps: AppDeps,
+  reservationId: string,
+  context: RequestContext,
+): Promise<ReservationOutcome> {
+  return deps.tx.run(async (uow) => {
+    const reservation =
+      (await uow.reservations.moveStatus({
+        id: reservationId,
+        from: ['COMMITTED'],
+        to: 'FULFILLED',
+        requireUnexpired: false,
+      })) ?? (await refuse(uow, reservationId, 'fulfil'));
+    const lines = await uow.reservations.findLines(reservationId);
+    try {
+      await applyLineStep(uow, 'fulfil', lines, reservation, context);
+    } catch (error) {
+      if (isSqlError(error) && error.code === '23514') {
+        throw new DomainError(
+          'INSUFFICIENT_STOCK',
+          `reservation ${reservationId} has backordered units that are not in stock yet`,
+          { reservationId },
+        );
+      }
+      throw error;
+    }
     return { reservation, lines };
   });
+}
+
+/** Pushes a pending, unexpired reservation's expiry to now + ttlMs. */
+export function extendReservation(
+  deps: AppDeps,
+  reservationId: string,
+  ttlMs: number,
+): Promise<ReservationOutcome> {
+  if (ttlMs < RESERVATION_TTL_MS_MIN || ttlMs > RESERVATION_TTL_MS_MAX) {
+    throw new DomainError(
+      'VALIDATION_ERROR',
+      `ttl_seconds must be between ${RESERVATION_TTL_MS_MIN / 1000} and ${RESERVATION_TTL_MS_MAX / 1000}`,
+      { field: 'ttl_seconds' },
+    );
+  }
+  return deps.tx.run(async (uow) => {
+    const reservation =
+      (await uow.reservations.extend(reservationId, ttlMs)) ??
+      (await refuse(uow, reservationId, 'extend'));
+    return { reservation, lines: await uow.reservations.findLines(reservationId) };
+  });
+}
+
+/** Admin: expire a pending reservation now, whatever its expiry says (seed 002's runbook). */
+export function expireReservationNow(
+  deps: AppDeps,
+  reservationId: string,
+  context: RequestContext,
+): Promise<ReservationOutcome> {
+  return deps.tx.run(async (uow) => {
+    const reservation =
+      (await uow.reservations.moveStatus({
+        id: reservationId,
+        from: ['PENDING'],
+        to: 'EXPIRED',
+        requireUnexpired: false,
+      })) ?? (await refuse(uow, reservationId, 'expire'));
+    const lines = await uow.reservations.findLines(reservationId);
+    await applyLineStep(uow, 'expire', lines, reservation, context);
+    return { reservation, lines };
+  });
+}
+
+export async function getReservation(
+  deps: AppDeps,
+  reservationId: string,
+): Promise<ReservationOutcome> {
+  const reservation: ReservationRecord | undefined =
+    await deps.reader.reservations.find(reservationId);
+  if (reservation === undefined) {
+    throw explainRefusedMove(reservationId, undefined, 'release');
+  }
+  return { reservation, lines: await deps.reader.reservations.findLines(reservationId) };
 }

@@ -1,5 +1,6 @@
+import { lineEffect } from '../domain/reservation-effects.ts';
+import { lineMovement } from './apply-line-step.ts';
 import type { AppDeps, RequestContext } from './ports.ts';
-import { reservationMovement } from './reserve-stock.ts';
 
 const SWEEPER_CONTEXT: RequestContext = { actor: 'system:expiry-worker', correlationId: undefined };
 
@@ -13,13 +14,20 @@ export async function expireDueReservations(deps: AppDeps, batchSizeMax: number)
     if (lines.length === 0) {
       return 0;
     }
-    await uow.stock.unreserve(lines);
+    // One statement returns the stock of the whole batch; one more writes its ledger rows.
+    await uow.stock.applyDeltas(
+      lines.map((line) => ({
+        itemId: line.itemId,
+        warehouseId: line.warehouseId,
+        deltas: lineEffect('expire', line),
+      })),
+    );
     await uow.movements.append(
       lines.map((line) =>
-        reservationMovement(
+        lineMovement(
+          'expire',
           line,
           { id: line.reservationId, orderId: line.orderId },
-          'EXPIRE',
           SWEEPER_CONTEXT,
         ),
       ),

@@ -1,15 +1,26 @@
 import { DomainError } from '../domain/errors.ts';
-import type { AppDeps, ItemRecord, UnitOfWork } from './ports.ts';
+import type { AppDeps, ItemRecord, StockTotals, UnitOfWork } from './ports.ts';
 import type { ProductStock } from './product-stock.ts';
 
 export async function getInventory(deps: AppDeps, productId: string): Promise<ProductStock> {
   const item = await getItemOfProduct(deps.reader, productId);
-  const totals = await deps.reader.stock.sumForItem(item.id);
-  if (totals === undefined) {
-    // An item is only ever created together with its default stock level.
-    throw new Error(`assertion failed: item ${item.id} has no stock level`);
-  }
+  // An item created through the catalog API has no stock level until stock arrives: all zeros.
+  const totals = (await deps.reader.stock.sumForItem(item.id)) ?? emptyTotals(item.updatedAt);
   return { item, totals };
+}
+
+function emptyTotals(updatedAt: Date): StockTotals {
+  return {
+    onHand: 0,
+    reserved: 0,
+    committed: 0,
+    incoming: 0,
+    damaged: 0,
+    safetyStock: 0,
+    backordered: 0,
+    available: 0,
+    updatedAt,
+  };
 }
 
 /** The product's own item (no variant); PRODUCT_NOT_FOUND when inventory was never initialised. */

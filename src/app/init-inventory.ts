@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.ts';
 import { ON_HAND_MAX } from '../domain/limits.ts';
 import { availableOf, DEFAULT_WAREHOUSE_ID } from '../domain/stock.ts';
+import { checkProductKnown } from './check-product.ts';
 import type { AppDeps, RequestContext } from './ports.ts';
 import type { ProductStock } from './product-stock.ts';
 
@@ -24,6 +25,8 @@ export async function initInventory(
       field: 'quantity',
     });
   }
+  // Before the transaction: the product service is a network call and must hold no rows.
+  await checkProductKnown(deps, command.productId, 'productId');
   return deps.tx.run(async (uow) => {
     const item = await uow.items.insertIfAbsent({
       id: deps.newId(),

@@ -1,30 +1,31 @@
+import type { AllocationStrategyName, Destination } from '../domain/allocation.ts';
 import { DomainError } from '../domain/errors.ts';
-import { QUANTITY_MAX } from '../domain/limits.ts';
 import type { ReservationStatus } from '../domain/reservation.ts';
-import { availableOf } from '../domain/stock.ts';
+
+import { recordLineStep } from './apply-line-step.ts';
 import { claimIdempotencyKey } from './idempotency.ts';
+import {
+  type CartLineRequest,
+  type LineFailure,
+  type PlannedAllocation,
+  planCart,
+} from './plan-cart.ts';
 import type {
   AppDeps,
-  MovementDraft,
   RequestContext,
-  ReservationLine,
   ReservationLineDetail,
   ReservationRecord,
   UnitOfWork,
 } from './ports.ts';
 
-export interface ReserveLineRequest {
-  readonly productId: string;
-  readonly variantId: string;
-  readonly warehouseId: string;
-  readonly quantity: number;
-}
-
 export interface ReserveCommand {
   readonly orderId: string;
-  readonly lines: readonly ReserveLineRequest[];
+  readonly lines: readonly CartLineRequest[];
   /** Defaults to the configured RESERVATION_TTL. */
   readonly ttlMs?: number | undefined;
+  readonly strategy?: AllocationStrategyName | undefined;
+  readonly destination?: Destination | undefined;
+  readonly allowSplit?: boolean | undefined;
   readonly idempotencyKey?: string | undefined;
 }
 
@@ -39,149 +40,219 @@ export interface ReserveOutcome extends ReservationOutcome {
 }
 
 const IDEMPOTENCY_SCOPE = 'reserve';
+/** Plans made from a snapshot that moved on are re-made this many times before giving up. */
+const PLAN_ATTEMPTS_MAX = 3;
+
+/** A planned unit was taken by someone else between the snapshot and the conditional update. */
+class PlanOutdated extends Error {}
 
 /**
- * Holds stock for an order, all lines or none. Lines for the same item and warehouse are summed
- * before checking (two lines of 3 against 5 available must fail, not pass twice), and stock rows are
- * updated in key order so two carts sharing items cannot deadlock.
+ * Holds stock for an order, all lines or none. Every line is planned first (which warehouse, how
+ * many backordered); then each held part is taken with one conditional update, in key order so two
+ * carts sharing items cannot deadlock. If a concurrent request took planned units first, nothing
+ * is kept and the whole plan is made again from fresh numbers (a few times at most).
  */
 export async function reserveStock(
   deps: AppDeps,
   command: ReserveCommand,
   context: RequestContext,
 ): Promise<ReserveOutcome> {
-  const ttlMs = command.ttlMs ?? deps.settings.reservationTtlMs;
-  return deps.tx.run(async (uow) => {
-    if (command.idempotencyKey !== undefined) {
-      const claim = await claimIdempotencyKey(uow, {
-        scope: IDEMPOTENCY_SCOPE,
-        key: command.idempotencyKey,
-        fingerprint: [command.orderId, command.lines, command.ttlMs ?? null],
-        retentionMs: deps.settings.idempotencyKeyRetentionMs,
-      });
-      if (claim.kind === 'replay') {
-        return { ...reviveOutcome(claim.body), replayed: true };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.tx.run((uow) => reserveOnce(deps, uow, command, context));
+    } catch (error) {
+      if (!(error instanceof PlanOutdated) || attempt >= PLAN_ATTEMPTS_MAX) {
+        throw error instanceof PlanOutdated
+          ? new DomainError('INSUFFICIENT_STOCK', `insufficient stock: ${error.message}`)
+          : error;
       }
     }
-    const lines = await resolveLines(uow, command.lines);
-    for (const line of [...lines].sort(compareStockKey)) {
-      const level = await uow.stock.reserve(line);
-      if (level === undefined) {
-        const current = await uow.stock.find(line.itemId, line.warehouseId);
-        const available = current === undefined ? 0 : availableOf(current);
-        throw new DomainError(
-          'INSUFFICIENT_STOCK',
-          `insufficient stock for product ${line.productId}: requested ${line.quantity}, ` +
-            `available ${available}`,
-          { productId: line.productId, requested: line.quantity, available },
-        );
-      }
-    }
-    const reservation = await uow.reservations.insert({
-      id: deps.newId(),
-      orderId: command.orderId,
-      ttlMs,
-      actor: context.actor,
-      correlationId: context.correlationId,
-    });
-    await uow.reservations.insertLines(reservation.id, lines);
-    await uow.movements.append(
-      lines.map((line) => reservationMovement(line, reservation, 'RESERVE', context)),
-    );
-    const outcome: ReservationOutcome = { reservation, lines };
-    if (command.idempotencyKey !== undefined) {
-      await uow.idempotency.saveResponse({
-        scope: IDEMPOTENCY_SCOPE,
-        key: command.idempotencyKey,
-        responseBody: outcome,
-      });
-    }
-    return { ...outcome, replayed: false };
-  });
+  }
 }
 
-/** Looks up each line's item and merges lines of the same item and warehouse. */
-async function resolveLines(
+async function reserveOnce(
+  deps: AppDeps,
   uow: UnitOfWork,
-  requested: readonly ReserveLineRequest[],
-): Promise<ReservationLineDetail[]> {
-  const merged = new Map<string, ReservationLineDetail>();
-  for (const line of requested) {
-    const item = await uow.items.findByProduct(line.productId, line.variantId);
-    if (item === undefined) {
-      throw new DomainError('PRODUCT_NOT_FOUND', `no inventory for product ${line.productId}`, {
-        productId: line.productId,
-      });
+  command: ReserveCommand,
+  context: RequestContext,
+): Promise<ReserveOutcome> {
+  if (command.idempotencyKey !== undefined) {
+    const claim = await claimIdempotencyKey(uow, {
+      scope: IDEMPOTENCY_SCOPE,
+      key: command.idempotencyKey,
+      fingerprint: [
+        command.orderId,
+        command.lines,
+        command.ttlMs ?? null,
+        command.strategy ?? null,
+        command.destination ?? null,
+        command.allowSplit ?? null,
+      ],
+      retentionMs: deps.settings.idempotencyKeyRetentionMs,
+    });
+    if (claim.kind === 'replay') {
+      return { ...reviveOutcome(claim.body), replayed: true };
     }
-    const key = `${item.id}|${line.warehouseId}`;
-    const earlier = merged.get(key);
-    const quantity = (earlier?.quantity ?? 0) + line.quantity;
-    if (quantity > QUANTITY_MAX) {
-      throw new DomainError(
-        'VALIDATION_ERROR',
-        `quantity for product ${line.productId} must total at most ${QUANTITY_MAX}`,
-        { field: 'quantity' },
+  }
+  const strategy = command.strategy ?? deps.settings.allocationStrategy;
+  const plan = await planCart(uow, {
+    lines: command.lines,
+    strategy,
+    destination: command.destination,
+    allowSplit: command.allowSplit ?? true,
+  });
+  if (!plan.ok) {
+    throw rejectCart(plan.failures);
+  }
+  await holdPlannedStock(uow, plan.allocations);
+
+  const reservation = await uow.reservations.insert({
+    id: deps.newId(),
+    orderId: command.orderId,
+    ttlMs: command.ttlMs ?? deps.settings.reservationTtlMs,
+    actor: context.actor,
+    correlationId: context.correlationId,
+    allocationStrategy: strategy,
+    destinationPostalCode: command.destination?.postalCode,
+  });
+  const lines = plan.allocations.map((a, index) => toLine(a, index + 1));
+  await uow.reservations.insertLines(reservation.id, lines);
+  await recordLineStep(uow, 'reserve', lines, reservation, context);
+  const outcome: ReservationOutcome = { reservation, lines };
+  if (command.idempotencyKey !== undefined) {
+    await uow.idempotency.saveResponse({
+      scope: IDEMPOTENCY_SCOPE,
+      key: command.idempotencyKey,
+      responseBody: outcome,
+    });
+  }
+  return { ...outcome, replayed: false };
+}
+
+/** Takes the held part of every allocation (conditional) and books the backordered part. */
+async function holdPlannedStock(
+  uow: UnitOfWork,
+  allocations: readonly PlannedAllocation[],
+): Promise<void> {
+  const held = new Map<
+    string,
+    { itemId: string; warehouseId: string; quantity: number; productId: string }
+  >();
+  const backordered = new Map<string, { itemId: string; warehouseId: string; quantity: number }>();
+  for (const a of allocations) {
+    const key = `${a.itemId}|${a.warehouseId}`;
+    if (a.quantity > a.backordered) {
+      const entry = held.get(key) ?? {
+        itemId: a.itemId,
+        warehouseId: a.warehouseId,
+        quantity: 0,
+        productId: a.productId,
+      };
+      entry.quantity += a.quantity - a.backordered;
+      held.set(key, entry);
+    }
+    if (a.backordered > 0) {
+      const entry = backordered.get(key) ?? {
+        itemId: a.itemId,
+        warehouseId: a.warehouseId,
+        quantity: 0,
+      };
+      entry.quantity += a.backordered;
+      backordered.set(key, entry);
+    }
+  }
+  for (const [key, part] of [...held].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if ((await uow.stock.reserve(part)) === undefined) {
+      throw new PlanOutdated(
+        `product ${part.productId} at ${key.split('|')[1]} no longer has ${part.quantity} available`,
       );
     }
-    merged.set(key, {
-      lineNo: earlier?.lineNo ?? merged.size + 1,
-      itemId: item.id,
-      warehouseId: line.warehouseId,
-      quantity,
-      productId: item.productId,
-      variantId: item.variantId,
-    });
   }
-  return [...merged.values()];
+  if (backordered.size === 0) {
+    return;
+  }
+  // Backorders count against a per-item cap: lock the items so two carts cannot both fit under it.
+  const parts = [...backordered.values()];
+  const caps = await uow.allocation.lockBackorderCaps([...new Set(parts.map((p) => p.itemId))]);
+  for (const cap of caps) {
+    const wanted = parts
+      .filter((p) => p.itemId === cap.itemId)
+      .reduce((sum, p) => sum + p.quantity, 0);
+    if (cap.backordered + wanted > cap.backorderLimit) {
+      throw new PlanOutdated(`the backorder limit of item ${cap.itemId} was reached meanwhile`);
+    }
+  }
+  await uow.stock.ensureLevels(parts);
+  for (const part of parts) {
+    await uow.stock.addBackordered(part);
+  }
 }
 
-function compareStockKey(a: ReservationLine, b: ReservationLine): number {
-  if (a.itemId !== b.itemId) {
-    return a.itemId < b.itemId ? -1 : 1;
-  }
-  return a.warehouseId < b.warehouseId ? -1 : a.warehouseId > b.warehouseId ? 1 : 0;
-}
-
-export function reservationMovement(
-  line: ReservationLine,
-  reservation: { id: string; orderId: string },
-  kind: 'RESERVE' | 'RELEASE' | 'EXPIRE' | 'DEDUCT',
-  context: RequestContext,
-): MovementDraft {
-  const signed = kind === 'RESERVE' ? line.quantity : -line.quantity;
+function toLine(a: PlannedAllocation, lineNo: number): ReservationLineDetail {
   return {
-    itemId: line.itemId,
-    warehouseId: line.warehouseId,
-    kind,
-    deltas: kind === 'DEDUCT' ? { onHand: -line.quantity, reserved: signed } : { reserved: signed },
-    reason: kind.toLowerCase(),
-    referenceType: 'order',
-    referenceId: reservation.orderId,
-    reservationId: reservation.id,
-    actor: context.actor,
-    correlationId: context.correlationId ?? null,
+    lineNo,
+    itemId: a.itemId,
+    warehouseId: a.warehouseId,
+    quantity: a.quantity,
+    backordered: a.backordered,
+    committedQuantity: 0,
+    committedBackordered: 0,
+    requestLine: a.requestLine,
+    requestQuantity: a.requestQuantity,
+    kitItemId: a.kitItemId,
+    kitProductId: a.kitProductId,
+    allocationReason: a.reason,
+    productId: a.productId,
+    variantId: a.variantId,
+    sku: a.sku,
   };
+}
+
+/**
+ * One error for a cart that cannot be held: INSUFFICIENT_STOCK when stock is all that is missing,
+ * else the first other reason. `details.lines` lists every failing line; a single failing line's
+ * facts are also at the top level (seed 000 callers read `details.available`).
+ */
+export function rejectCart(failures: readonly LineFailure[]): DomainError {
+  const first = failures[0];
+  if (first === undefined) {
+    throw new Error('assertion failed: a rejected cart has failures');
+  }
+  const other = failures.find((f) => f.code !== 'INSUFFICIENT_STOCK');
+  const code = other?.code ?? 'INSUFFICIENT_STOCK';
+  const message =
+    failures.length === 1
+      ? first.message
+      : `${failures.length} lines cannot be reserved: ${failures.map((f) => `line ${f.line}: ${f.message}`).join('; ')}`;
+  const single =
+    failures.length === 1
+      ? {
+          ...(first.productId === undefined ? {} : { productId: first.productId }),
+          ...(first.requested === undefined ? {} : { requested: first.requested }),
+          ...(first.available === undefined ? {} : { available: first.available }),
+        }
+      : {};
+  return new DomainError(code, message, { ...single, lines: failures });
 }
 
 /** A stored outcome comes back from JSON: dates are ISO strings again and must be revived. */
 function reviveOutcome(body: unknown): ReservationOutcome {
   const stored = body as {
-    reservation: Omit<ReservationRecord, 'expiresAt' | 'createdAt' | 'updatedAt' | 'endedAt'> & {
-      status: ReservationStatus;
-      expiresAt: string;
-      createdAt: string;
-      updatedAt: string;
-      endedAt: string | null;
-    };
+    reservation: Record<string, unknown> & { status: ReservationStatus };
     lines: ReservationLineDetail[];
   };
+  const date = (value: unknown) =>
+    value === null || value === undefined ? null : new Date(String(value));
+  const r = stored.reservation;
   return {
     reservation: {
-      ...stored.reservation,
-      expiresAt: new Date(stored.reservation.expiresAt),
-      createdAt: new Date(stored.reservation.createdAt),
-      updatedAt: new Date(stored.reservation.updatedAt),
-      endedAt: stored.reservation.endedAt === null ? null : new Date(stored.reservation.endedAt),
+      ...(r as unknown as ReservationRecord),
+      expiresAt: new Date(String(r.expiresAt)),
+      createdAt: new Date(String(r.createdAt)),
+      updatedAt: new Date(String(r.updatedAt)),
+      endedAt: date(r.endedAt),
+      committedAt: date(r.committedAt),
+      fulfilledAt: date(r.fulfilledAt),
     },
     lines: stored.lines,
   };

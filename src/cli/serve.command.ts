@@ -1,21 +1,36 @@
+import { syncWarehouses } from '../app/sync-warehouses.ts';
 import { loadConfig } from '../config/config.ts';
+import { readWarehousesFile } from '../config/warehouses-file.ts';
 import { migrate } from '../db/migrator.ts';
+import { createTransactionRunner } from '../db/transaction-runner.ts';
 import { createLogger } from '../main/create-logger.ts';
 import { createService } from '../main/create-service.ts';
 import { openDatabase } from '../main/open-database.ts';
 
 /**
- * `inventory-service serve`: migrate (unless RUN_MIGRATIONS=false), start workers, listen, and shut
- * down gracefully on SIGTERM / SIGINT within SHUTDOWN_TIMEOUT.
+ * `inventory-service serve`: migrate (unless RUN_MIGRATIONS=false), sync WAREHOUSES_FILE when it
+ * exists, start workers, listen, and shut down gracefully on SIGTERM / SIGINT within
+ * SHUTDOWN_TIMEOUT.
  */
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
+  // Read before anything is opened: an invalid file stops start-up like a bad variable (exit 2).
+  const warehouses = readWarehousesFile(config.warehousesFile);
   const logger = createLogger(config);
   const db = await openDatabase(config, logger);
   try {
     if (config.runMigrations) {
       const result = await migrate(db, logger);
       logger.info({ applied: result.applied }, 'database schema is up to date');
+    }
+    if (warehouses === undefined) {
+      logger.debug(
+        { file: config.warehousesFile },
+        'no warehouses file; warehouses left as they are',
+      );
+    } else {
+      const synced = await syncWarehouses({ tx: createTransactionRunner(db) }, warehouses);
+      logger.info({ file: config.warehousesFile, ...synced }, 'warehouses synced from file');
     }
   } catch (error) {
     await db.close();

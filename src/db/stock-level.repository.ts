@@ -1,45 +1,42 @@
-import type {
-  ReservationLine,
-  StockLevelRecord,
-  StockLevelRepository,
-  StockTotals,
-} from '../app/ports.ts';
+import type { StockLevelRecord, StockLevelRepository, StockTotals } from '../app/ports.ts';
 import type { Queryable } from './database.ts';
 
 const STOCK_COLUMNS = `item_id AS "itemId", warehouse_id AS "warehouseId", on_hand AS "onHand",
   reserved, committed, incoming, damaged, safety_stock AS "safetyStock", backordered,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** The derived available quantity, spelled once for every statement that needs it. */
-export const AVAILABLE_SQL =
-  'on_hand - reserved - committed - damaged - safety_stock - backordered';
+/**
+ * The derived available quantity, spelled once for every statement that needs it; `alias` qualifies
+ * the columns when the statement joins stock_levels under a name.
+ */
+export function availableSql(alias?: string): string {
+  const p = alias === undefined ? '' : `${alias}.`;
+  return `${p}on_hand - ${p}reserved - ${p}committed - ${p}damaged - ${p}safety_stock - ${p}backordered`;
+}
+export const AVAILABLE_SQL = availableSql();
 
 /**
- * Lines of one request summed per stock level, then those stock levels locked in key order. Summing
- * first matters: UPDATE ... FROM applies at most one source row per target row, so two lines of one
- * item would otherwise lose one. Locking in a fixed order means two multi-line requests cannot
+ * Changes summed per stock level, then those stock levels locked in key order. Summing first
+ * matters: UPDATE ... FROM applies at most one source row per target row, so two changes to one
+ * level would otherwise lose one. Locking in a fixed order means two multi-line requests cannot
  * deadlock on each other's rows.
  */
-const LOCKED_LINE_TOTALS_SQL = `
+const LOCKED_DELTAS_SQL = `
   totals AS (
-    SELECT item_id, warehouse_id, sum(quantity)::bigint AS quantity
-    FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS line(item_id, warehouse_id, quantity)
+    SELECT item_id, warehouse_id, sum(on_hand)::bigint AS on_hand,
+      sum(reserved)::bigint AS reserved, sum(committed)::bigint AS committed,
+      sum(backordered)::bigint AS backordered
+    FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+      AS change(item_id, warehouse_id, on_hand, reserved, committed, backordered)
     GROUP BY item_id, warehouse_id
   ),
   locked AS (
-    SELECT s.item_id, s.warehouse_id, totals.quantity
+    SELECT s.item_id, s.warehouse_id, totals.on_hand, totals.reserved, totals.committed,
+      totals.backordered
     FROM stock_levels s JOIN totals USING (item_id, warehouse_id)
     ORDER BY s.item_id, s.warehouse_id
     FOR UPDATE OF s
   )`;
-
-function lineArrays(lines: readonly ReservationLine[]): [string[], string[], number[]] {
-  return [
-    lines.map((line) => line.itemId),
-    lines.map((line) => line.warehouseId),
-    lines.map((line) => line.quantity),
-  ];
-}
 
 export function createStockLevelRepository(db: Queryable): StockLevelRepository {
   return {
@@ -78,30 +75,45 @@ export function createStockLevelRepository(db: Queryable): StockLevelRepository 
       return rows[0];
     },
 
-    async unreserve(lines) {
+    async applyDeltas(changes) {
+      const column = (bucket: 'onHand' | 'reserved' | 'committed' | 'backordered') =>
+        changes.map((change) => change.deltas[bucket] ?? 0);
       const rows = await db.query<{ itemId: string }>(
-        `WITH ${LOCKED_LINE_TOTALS_SQL}
-         UPDATE stock_levels s SET reserved = s.reserved - locked.quantity, updated_at = now()
+        `WITH ${LOCKED_DELTAS_SQL}
+         UPDATE stock_levels s
+         SET on_hand = s.on_hand + locked.on_hand, reserved = s.reserved + locked.reserved,
+             committed = s.committed + locked.committed,
+             backordered = s.backordered + locked.backordered, updated_at = now()
          FROM locked
          WHERE s.item_id = locked.item_id AND s.warehouse_id = locked.warehouse_id
          RETURNING s.item_id AS "itemId"`,
-        lineArrays(lines),
+        [
+          changes.map((change) => change.itemId),
+          changes.map((change) => change.warehouseId),
+          column('onHand'),
+          column('reserved'),
+          column('committed'),
+          column('backordered'),
+        ],
       );
       return rows.length;
     },
 
-    async deductReserved(lines) {
-      const rows = await db.query<{ itemId: string }>(
-        `WITH ${LOCKED_LINE_TOTALS_SQL}
-         UPDATE stock_levels s
-         SET reserved = s.reserved - locked.quantity, on_hand = s.on_hand - locked.quantity,
-             updated_at = now()
-         FROM locked
-         WHERE s.item_id = locked.item_id AND s.warehouse_id = locked.warehouse_id
-         RETURNING s.item_id AS "itemId"`,
-        lineArrays(lines),
+    async addBackordered(change) {
+      await db.query(
+        `UPDATE stock_levels SET backordered = backordered + $3, updated_at = now()
+         WHERE item_id = $1 AND warehouse_id = $2`,
+        [change.itemId, change.warehouseId, change.quantity],
       );
-      return rows.length;
+    },
+
+    async ensureLevels(levels) {
+      await db.query(
+        `INSERT INTO stock_levels (item_id, warehouse_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[])
+         ON CONFLICT (item_id, warehouse_id) DO NOTHING`,
+        [levels.map((level) => level.itemId), levels.map((level) => level.warehouseId)],
+      );
     },
 
     async find(itemId, warehouseId) {

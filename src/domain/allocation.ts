@@ -34,6 +34,8 @@ export interface WarehouseOption {
   readonly longitude: number | null;
   readonly postalPrefixes: readonly string[];
   readonly available: number;
+  /** The warehouse carries the item (has a stock level for it), even if none is available now. */
+  readonly stocked?: boolean;
 }
 
 export interface DemandLine {
@@ -286,14 +288,18 @@ function planLine(
       left -= take;
     }
   });
-  const target = ranked[0];
+  // Backorder the rest where the line already takes stock, else at the best-ranked warehouse that
+  // carries the item, else at the best-ranked warehouse.
+  const target =
+    ranked.find((r) => r.option.warehouseId === result[0]?.warehouseId) ??
+    ranked.find((r) => r.option.stocked === true) ??
+    ranked[0];
   if (left > line.backorderRoom || target === undefined) {
     return undefined;
   }
-  // Backorder the rest at the best-ranked warehouse (its stock, if any, is already taken above).
   const existing = result.findIndex((a) => a.warehouseId === target.option.warehouseId);
   const held = existing >= 0 ? (result[existing]?.quantity ?? 0) : 0;
-  const merged = make(target, 0, held + left, left);
+  const merged = make(target, ranked.indexOf(target), held + left, left);
   if (existing >= 0) {
     result[existing] = merged;
   } else {

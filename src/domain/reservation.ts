@@ -15,8 +15,8 @@ export const RESERVATION_STATUSES = [
 ] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
-/** The moves out of PENDING that a caller asks for (expiry is the sweeper's). */
-export type ReservationEnding = 'COMMITTED' | 'FULFILLED' | 'RELEASED';
+/** What a caller tried to do to a reservation. */
+export type ReservationMove = 'release' | 'deduct' | 'commit' | 'fulfil' | 'extend' | 'expire';
 
 export interface ReservationState {
   readonly id: string;
@@ -25,49 +25,58 @@ export interface ReservationState {
 }
 
 /**
- * Why a reservation could not be ended with `ending`, given the state it was found in after the
- * conditional update matched nothing. A pending reservation past its expiry cannot be committed even
- * when the sweeper has not reached it yet; releasing it is allowed (it returns the same stock the
- * sweeper would).
+ * Why `move` was refused, given the state the reservation was found in after the conditional
+ * update matched nothing. A pending reservation past its expiry cannot be committed, deducted or
+ * extended even when the sweeper has not reached it yet; releasing it is allowed (it returns the
+ * same stock the sweeper would).
  */
-export function explainUnendable(
+export function explainRefusedMove(
   reservationId: string,
   state: ReservationState | undefined,
-  ending: ReservationEnding,
+  move: ReservationMove,
 ): DomainError {
+  const details = { reservationId };
   if (state === undefined) {
-    return new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} does not exist`, {
-      reservationId,
-    });
+    return new DomainError(
+      'RESERVATION_NOT_FOUND',
+      `reservation ${reservationId} does not exist`,
+      details,
+    );
   }
   switch (state.status) {
     case 'RELEASED':
       return new DomainError(
         'RESERVATION_ALREADY_RELEASED',
         `reservation ${reservationId} was already released`,
-        { reservationId },
+        details,
       );
     case 'FULFILLED':
       return new DomainError(
         'RESERVATION_ALREADY_DEDUCTED',
         `reservation ${reservationId} was already deducted (fulfilled)`,
-        { reservationId },
+        details,
       );
+    case 'EXPIRED':
+      return expired(reservationId, state.expiresAt);
     case 'COMMITTED':
       return new DomainError(
         'RESERVATION_ALREADY_COMMITTED',
         `reservation ${reservationId} was already confirmed`,
-        { reservationId },
+        details,
       );
-    case 'EXPIRED':
-      return expired(reservationId, state.expiresAt);
     case 'PENDING':
-      // Only a commit or fulfil refuses a pending row, and only because it is past its expiry.
-      if (ending !== 'RELEASED') {
+      if (move === 'fulfil') {
+        return new DomainError(
+          'RESERVATION_NOT_COMMITTED',
+          `reservation ${reservationId} is not confirmed yet; confirm it before fulfilling`,
+          details,
+        );
+      }
+      if (move === 'commit' || move === 'deduct' || move === 'extend') {
         return expired(reservationId, state.expiresAt);
       }
       throw new Error(
-        `assertion failed: release of pending reservation ${reservationId} matched no row`,
+        `assertion failed: ${move} of pending reservation ${reservationId} matched no row`,
       );
   }
 }

@@ -12,8 +12,14 @@ import type { Logger as PinoLogger } from 'pino';
 import type { AppDeps } from '../app/ports.ts';
 import { type ErrorCode, isDomainError } from '../domain/errors.ts';
 import { errorBody, HTTP_STATUS_OF } from './error-mapping.ts';
+import { adminProductRoutes } from './routes/admin-product.routes.ts';
 import { type HealthProbe, healthRoutes } from './routes/health.routes.ts';
 import { inventoryRoutes } from './routes/inventory.routes.ts';
+import { itemRoutes } from './routes/item.routes.ts';
+import { movementRoutes } from './routes/movement.routes.ts';
+import { reservationRoutes } from './routes/reservation.routes.ts';
+import { stockOperationRoutes } from './routes/stock-operation.routes.ts';
+import { warehouseRoutes } from './routes/warehouse.routes.ts';
 import { describeValidationError, validatorCompiler } from './validation.ts';
 
 export interface ServerOptions {
@@ -86,6 +92,12 @@ export async function buildServer(options: ServerOptions) {
 
   await app.register(healthRoutes(options.health));
   await app.register(inventoryRoutes(options.deps));
+  await app.register(reservationRoutes(options.deps));
+  await app.register(warehouseRoutes(options.deps));
+  await app.register(itemRoutes(options.deps));
+  await app.register(stockOperationRoutes(options.deps));
+  await app.register(movementRoutes(options.deps));
+  await app.register(adminProductRoutes(options.deps));
   return app;
 }
 

@@ -68,6 +68,11 @@ export function describeValidationError(
       const rule = PATTERN_RULES[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
       return { field: base, message: `${base} ${rule}` };
     }
+    case 'enum': {
+      const field = base === '' ? describePart(httpPart) : base;
+      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      return { field, message: `${field} must be one of ${allowed.join(', ')}` };
+    }
     case 'format': {
       return { field: base, message: `${base} must be a valid ${String(params.format)}` };
     }

@@ -5,6 +5,10 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { createTransactionRunner, createUnitOfWork } from '../db/transaction-runner.ts';
 import { buildServer } from '../http/server.ts';
+import {
+  ANY_PRODUCT_CATALOG,
+  createProductServiceClient,
+} from '../integrations/product-service.client.ts';
 import { createExpiryWorker, type ExpiryWorker } from '../workers/expiry.worker.ts';
 
 /**
@@ -39,7 +43,16 @@ export async function createService(
       idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
       lowStockThreshold: config.lowStockThreshold,
       allocationStrategy: config.allocationStrategy,
+      productValidation: config.productService.policy,
     },
+    products:
+      config.productService.url === undefined
+        ? ANY_PRODUCT_CATALOG
+        : createProductServiceClient({
+            url: config.productService.url,
+            timeoutMs: config.productService.timeoutMs,
+            logger,
+          }),
   };
   let shuttingDown = false;
   const app = await buildServer({

@@ -19,7 +19,7 @@ export interface TestService {
   readonly database: TestDatabase;
   readonly config: Config;
   request(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     url: string,
     body?: unknown,
     headers?: Record<string, string>,
@@ -88,13 +88,17 @@ export async function startTestService(env: Record<string, string> = {}): Promis
 
 /**
  * Registers the usual hooks for a test file or suite: a service on a fresh database before the
- * tests, a books-balance check after each one, and teardown at the end. Returns a handle that
- * reaches the service once `before` has run.
+ * tests (then `setup`, e.g. fixtures), a books-balance check after each one, and teardown at the
+ * end. Returns a handle that reaches the service once `before` has run.
  */
-export function useTestService(env: Record<string, string> = {}): TestService {
+export function useTestService(
+  env: Record<string, string> = {},
+  setup?: (t: TestService) => Promise<void>,
+): TestService {
   let current: TestService | undefined;
   before(async () => {
     current = await startTestService(env);
+    await setup?.(current);
   });
   afterEach(async () => {
     await current?.assertBooksBalance();

@@ -287,3 +287,22 @@ describe('unknown routes', () => {
     assert.equal(response.body.error?.code, 'ROUTE_NOT_FOUND');
   });
 });
+
+describe('items without stock', () => {
+  test('an item with no stock level yet reads as zeros, not an error', async () => {
+    await t.db.query(
+      "INSERT INTO items (id, product_id) VALUES ('6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b', 'no-stock-yet')",
+    );
+    const response = await t.request('GET', '/inventory/no-stock-yet');
+    assert.equal(response.status, 200);
+    assert.equal(response.body.data.availableQuantity, 0);
+    assert.equal(response.body.data.reservedQuantity, 0);
+    const reserve = await t.request('POST', '/inventory/reserve', {
+      productId: 'no-stock-yet',
+      orderId: 'o',
+      quantity: 1,
+    });
+    assert.equal(reserve.status, 409);
+    assert.equal(reserve.body.error?.code, 'INSUFFICIENT_STOCK');
+  });
+});

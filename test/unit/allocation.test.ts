@@ -189,4 +189,19 @@ describe('shared availability and constraints', () => {
     assert.deepEqual(plan.allocations, []);
     assert.deepEqual(plan.shortfalls, [{ index: 0, itemId: 'item', requested: 10, available: 9 }]);
   });
+
+  test('with no stock anywhere, the backorder goes to a warehouse that carries the item', () => {
+    const carried = new Map([
+      [
+        'item',
+        [
+          option('wh-sp-001', 0),
+          { ...option('wh-rj-001', 0), stocked: true },
+          option('wh-pr-001', 0),
+        ],
+      ],
+    ]);
+    const plan = planAllocation([line('item', 2, { backorderRoom: 5 })], carried, 'priority');
+    assert.deepEqual(warehousesOf(plan), [['wh-rj-001', 2, 2]]);
+  });
 });

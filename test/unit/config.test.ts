@@ -75,3 +75,42 @@ test('a bad value stops start-up with an error naming the variable', () => {
     );
   }
 });
+
+test('seed 002 names: INVENTORY_PORT wins over PORT; RESERVATION_TTL_MINUTES sets the TTL', () => {
+  assert.equal(loadConfig({ PORT: '3000', INVENTORY_PORT: '3006' }).port, 3006);
+  assert.equal(loadConfig({ PORT: '3000' }).port, 3000);
+  assert.equal(loadConfig({ RESERVATION_TTL_MINUTES: '15' }).reservationTtlMs, 900_000);
+  assert.equal(loadConfig({}).lowStockThreshold, 10);
+  assert.equal(loadConfig({ LOW_STOCK_THRESHOLD: '3' }).lowStockThreshold, 3);
+  assert.equal(loadConfig({}).allocationStrategy, 'balanced');
+  assert.equal(loadConfig({ ALLOCATION_STRATEGY: 'proximity' }).allocationStrategy, 'proximity');
+  assert.deepEqual(loadConfig({}).productService, {
+    url: undefined,
+    policy: 'lenient',
+    timeoutMs: 2_000,
+  });
+  assert.equal(
+    loadConfig({ PRODUCT_SERVICE_URL: 'http://products:8080/' }).productService.url,
+    'http://products:8080',
+  );
+});
+
+test('issue 3 variables refuse bad values by name', () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ INVENTORY_PORT: 'x' }, 'INVENTORY_PORT'],
+    [{ RESERVATION_TTL_MINUTES: '0' }, 'RESERVATION_TTL_MINUTES'],
+    [{ RESERVATION_TTL_MINUTES: '15', RESERVATION_TTL: '10m' }, 'RESERVATION_TTL_MINUTES'],
+    [{ ALLOCATION_STRATEGY: 'random' }, 'ALLOCATION_STRATEGY'],
+    [{ LOW_STOCK_THRESHOLD: '-1' }, 'LOW_STOCK_THRESHOLD'],
+    [{ PRODUCT_SERVICE_URL: 'ftp://x' }, 'PRODUCT_SERVICE_URL'],
+    [{ PRODUCT_VALIDATION: 'maybe' }, 'PRODUCT_VALIDATION'],
+    [{ PRODUCT_SERVICE_TIMEOUT: '1' }, 'PRODUCT_SERVICE_TIMEOUT'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && error.variable === variable,
+      JSON.stringify(env),
+    );
+  }
+});

@@ -69,10 +69,14 @@ ALTER TABLE reservations
 -- committed_quantity / committed_backordered are set by commit (partial commit keeps fewer).
 ALTER TABLE reservation_lines
   ADD COLUMN request_line integer NOT NULL DEFAULT 1 CHECK (request_line >= 1),
+  -- The request line's quantity as asked: kits for a kit line, units otherwise.
+  ADD COLUMN request_quantity bigint CHECK (request_quantity >= 1),
   ADD COLUMN kit_item_id uuid REFERENCES items (id),
   ADD COLUMN backordered bigint NOT NULL DEFAULT 0,
   ADD COLUMN committed_quantity bigint NOT NULL DEFAULT 0,
   ADD COLUMN committed_backordered bigint NOT NULL DEFAULT 0,
+  -- Why the allocator chose this warehouse, shown back to the caller ("ships from ... because ...").
+  ADD COLUMN allocation_reason text CHECK (length(allocation_reason) <= 500),
   ADD CONSTRAINT reservation_lines_backordered_range CHECK (backordered BETWEEN 0 AND quantity),
   ADD CONSTRAINT reservation_lines_committed_range CHECK (
     committed_quantity BETWEEN 0 AND quantity

@@ -97,8 +97,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
             orderId: request.body.orderId,
             lines: [
               {
-                productId: request.body.productId,
-                variantId: '',
+                ref: { productId: request.body.productId, variantId: '' },
                 warehouseId: DEFAULT_WAREHOUSE_ID,
                 quantity: request.body.quantity,
               },
