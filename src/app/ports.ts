@@ -4,6 +4,7 @@ import type { ReservationState, ReservationStatus } from '../domain/reservation.
 import type { Bucket, MovementKind, StockBuckets } from '../domain/stock.ts';
 import type { AdjustmentChange } from '../domain/stock-adjustment.ts';
 import type { WarehouseSpec } from '../domain/warehouse-fields.ts';
+import type { CartItemCache } from './cart-item-cache.ts';
 
 /**
  * What the use cases need from the outside world. src/db implements the repositories; src/main wires
@@ -575,6 +576,40 @@ export interface UnitOfWork {
   readonly history: MovementHistoryRepository;
 }
 
+/** A fully planned reservation (every line names its warehouse; no backorders) for group commit. */
+export interface PlannedReservation {
+  readonly id: string;
+  readonly orderId: string;
+  readonly ttlMs: number;
+  readonly actor: string;
+  readonly correlationId: string | undefined;
+  readonly allocationStrategy: string | undefined;
+  readonly destinationPostalCode: string | undefined;
+  readonly lines: readonly ReservationLine[];
+}
+
+export type BatchedReservationResult =
+  | { readonly ok: true; readonly createdAt: Date; readonly expiresAt: Date }
+  | {
+      readonly ok: false;
+      readonly code:
+        | 'INSUFFICIENT_STOCK'
+        | 'SALES_BLOCKED'
+        | 'ITEM_DISCONTINUED'
+        | 'WAREHOUSE_INACTIVE';
+      readonly itemId: string;
+      readonly warehouseId: string;
+      readonly available: number;
+    };
+
+/**
+ * Group commit: concurrent reservations are queued while a batch is in the database and applied
+ * together, each all-or-nothing, in arrival order, in one transaction.
+ */
+export interface ReservationBatcher {
+  submit(reservation: PlannedReservation): Promise<BatchedReservationResult>;
+}
+
 /** What every use case receives from the composition root. */
 export interface AppDeps {
   readonly tx: TransactionRunner;
@@ -582,6 +617,9 @@ export interface AppDeps {
   readonly reader: UnitOfWork;
   readonly newId: () => string;
   readonly settings: AppSettings;
+  readonly reservationBatcher: ReservationBatcher;
+  /** Item lookups for the reservation hot path (a few seconds stale at most; see the cache). */
+  readonly cartItems: CartItemCache;
   /** Asked before inventory is created for a product (a no-op when PRODUCT_SERVICE_URL is unset). */
   readonly products: ProductCatalog;
 }

@@ -12,6 +12,8 @@ import {
 } from './plan-cart.ts';
 import type {
   AppDeps,
+  CartItemRecord,
+  PlannedReservation,
   RequestContext,
   ReservationLineDetail,
   ReservationRecord,
@@ -40,19 +42,172 @@ export interface ReserveOutcome extends ReservationOutcome {
 }
 
 const IDEMPOTENCY_SCOPE = 'reserve';
-/** Plans made from a snapshot that moved on are re-made this many times before giving up. */
-const PLAN_ATTEMPTS_MAX = 3;
+/**
+ * Plans made from a snapshot that moved on are re-made this many times before giving up. A re-plan
+ * that finds the stock really gone ends the loop at once (a true refusal); the bound only stops a
+ * request that keeps losing races for stock that is still there, which under group commit happens
+ * when many carts plan from one snapshot and pick the same warehouse.
+ */
+const PLAN_ATTEMPTS_MAX = 10;
 
 /** A planned unit was taken by someone else between the snapshot and the conditional update. */
 class PlanOutdated extends Error {}
 
 /**
- * Holds stock for an order, all lines or none. Every line is planned first (which warehouse, how
- * many backordered); then each held part is taken with one conditional update, in key order so two
- * carts sharing items cannot deadlock. If a concurrent request took planned units first, nothing
- * is kept and the whole plan is made again from fresh numbers (a few times at most).
+ * Holds stock for an order, all lines or none. The cart is planned from a snapshot (which item,
+ * which warehouse), then applied:
+ * - normally through group commit (deps.reservationBatcher): the plan joins the next batch, which
+ *   one server-side call applies in arrival order, one transaction per batch;
+ * - in its own transaction when it carries an Idempotency-Key (the key is claimed in the same
+ *   transaction) or backorders (their cap is checked under a lock on the item).
+ * If planned units were taken meanwhile, nothing is kept and the plan is made again from fresh
+ * numbers (a few times at most); a stale plan can fail, never oversell.
  */
 export async function reserveStock(
+  deps: AppDeps,
+  command: ReserveCommand,
+  context: RequestContext,
+): Promise<ReserveOutcome> {
+  if (command.idempotencyKey !== undefined) {
+    return reserveInTransaction(deps, command, context);
+  }
+  const strategy = command.strategy ?? deps.settings.allocationStrategy;
+  const direct = await reserveNamedWarehouses(deps, command, context, strategy);
+  if (direct !== undefined) {
+    return direct;
+  }
+  for (let attempt = 1; ; attempt++) {
+    const plan = await planCart(deps.reader, {
+      lines: command.lines,
+      strategy,
+      destination: command.destination,
+      allowSplit: command.allowSplit ?? true,
+    });
+    if (!plan.ok) {
+      throw rejectCart(plan.failures);
+    }
+    if (plan.allocations.some((a) => a.backordered > 0)) {
+      return reserveInTransaction(deps, command, context);
+    }
+    const lines = plan.allocations.map((a, index) => toLine(a, index + 1));
+    const planned = {
+      id: deps.newId(),
+      orderId: command.orderId,
+      ttlMs: command.ttlMs ?? deps.settings.reservationTtlMs,
+      actor: context.actor,
+      correlationId: context.correlationId,
+      allocationStrategy: strategy,
+      destinationPostalCode: command.destination?.postalCode,
+      lines,
+    };
+    const result = await deps.reservationBatcher.submit(planned);
+    if (result.ok) {
+      return heldOutcome(planned, lines, result);
+    }
+    // Only a line the service chose a warehouse for can be planned differently next time.
+    const everyLinePinned = command.lines.every((line) => line.warehouseId !== undefined);
+    if (everyLinePinned || attempt >= PLAN_ATTEMPTS_MAX) {
+      const line = lines.find(
+        (l) => l.itemId === result.itemId && l.warehouseId === result.warehouseId,
+      );
+      throw rejectCart([
+        {
+          line: line?.requestLine ?? 1,
+          code: 'INSUFFICIENT_STOCK',
+          message: `insufficient stock for product ${line?.productId ?? result.itemId}: requested ${line?.quantity ?? 0}, available ${result.available}`,
+          ...(line === undefined ? {} : { productId: line.productId, requested: line.quantity }),
+          available: result.available,
+        },
+      ]);
+    }
+  }
+}
+
+/**
+ * The hot path: every line names its warehouse (seed 000's reserve always does), so there is
+ * nothing to plan. Items come from the short-lived cache and the lines go straight into the next
+ * batch, which re-checks availability, sales blocks and warehouse state at apply time. Anything
+ * else (kits, backorder policies, unknown items) or any refusal goes the planned way, which also
+ * words the precise error. Returns undefined when it did not hold the cart.
+ */
+async function reserveNamedWarehouses(
+  deps: AppDeps,
+  command: ReserveCommand,
+  context: RequestContext,
+  strategy: AllocationStrategyName,
+): Promise<ReserveOutcome | undefined> {
+  const warehouses = command.lines.map((line) => line.warehouseId);
+  if (warehouses.some((id) => id === undefined)) {
+    return undefined;
+  }
+  const items = await deps.cartItems.resolve(command.lines.map((line) => line.ref));
+  const usable = items.every(
+    (item) =>
+      item !== undefined &&
+      !item.isKit &&
+      !item.backorderAllowed &&
+      !item.salesBlocked &&
+      !item.discontinued,
+  );
+  if (!usable) {
+    return undefined;
+  }
+  const lines = command.lines.map((line, index): ReservationLineDetail => {
+    const item = items[index] as CartItemRecord;
+    return {
+      lineNo: index + 1,
+      itemId: item.id,
+      warehouseId: line.warehouseId as string,
+      quantity: line.quantity,
+      backordered: 0,
+      committedQuantity: 0,
+      committedBackordered: 0,
+      requestLine: index + 1,
+      requestQuantity: line.quantity,
+      kitItemId: null,
+      kitProductId: null,
+      allocationReason: 'warehouse named in the request',
+      productId: item.productId,
+      variantId: item.variantId,
+      sku: item.sku,
+    };
+  });
+  const planned: PlannedReservation = {
+    id: deps.newId(),
+    orderId: command.orderId,
+    ttlMs: command.ttlMs ?? deps.settings.reservationTtlMs,
+    actor: context.actor,
+    correlationId: context.correlationId,
+    allocationStrategy: strategy,
+    destinationPostalCode: command.destination?.postalCode,
+    lines,
+  };
+  const result = await deps.reservationBatcher.submit(planned);
+  return result.ok ? heldOutcome(planned, lines, result) : undefined;
+}
+
+function heldOutcome(
+  planned: PlannedReservation,
+  lines: readonly ReservationLineDetail[],
+  held: { createdAt: Date; expiresAt: Date },
+): ReserveOutcome {
+  const reservation: ReservationRecord = {
+    id: planned.id,
+    orderId: planned.orderId,
+    status: 'PENDING',
+    expiresAt: held.expiresAt,
+    createdAt: held.createdAt,
+    updatedAt: held.createdAt,
+    endedAt: null,
+    allocationStrategy: planned.allocationStrategy ?? null,
+    destinationPostalCode: planned.destinationPostalCode ?? null,
+    committedAt: null,
+    fulfilledAt: null,
+  };
+  return { reservation, lines, replayed: false };
+}
+
+async function reserveInTransaction(
   deps: AppDeps,
   command: ReserveCommand,
   context: RequestContext,

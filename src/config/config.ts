@@ -23,6 +23,10 @@ export interface Config {
   readonly reservationTtlMs: number;
   readonly expirationPollIntervalMs: number;
   readonly expirationBatchSizeMax: number;
+  /** Most reservations applied by one group-commit batch (one transaction). */
+  readonly reservationBatchSizeMax: number;
+  /** How long the reservation hot path may reuse an item lookup (0 turns the cache off). */
+  readonly itemCacheTtlMs: number;
   readonly idempotencyKeyRetentionMs: number;
   readonly mode: 'release' | 'debug';
   readonly logLevel: LogLevel;
@@ -80,6 +84,8 @@ export function loadConfig(env: Env = process.env): Config {
     reservationTtlMs: readReservationTtl(env),
     expirationPollIntervalMs: readDuration(env, 'EXPIRATION_POLL_INTERVAL', '30s', 100, 3_600_000),
     expirationBatchSizeMax: readInteger(env, 'EXPIRATION_BATCH_SIZE', 500, 1, 10_000),
+    reservationBatchSizeMax: readInteger(env, 'RESERVATION_BATCH_SIZE', 256, 1, 4_096),
+    itemCacheTtlMs: readDuration(env, 'ITEM_CACHE_TTL', '1s', 0, 60_000),
     idempotencyKeyRetentionMs: readDuration(
       env,
       'IDEMPOTENCY_KEY_RETENTION',

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { createCartItemCache } from '../app/cart-item-cache.ts';
 import type { AppDeps } from '../app/ports.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import { createReservationBatcher } from '../db/reservation-batcher.ts';
 import { createTransactionRunner, createUnitOfWork } from '../db/transaction-runner.ts';
 import { buildServer } from '../http/server.ts';
 import {
@@ -29,15 +31,27 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** Bounds the hot path's item cache: 100k items is a few tens of MB at most. */
+const ITEM_CACHE_ENTRIES_MAX = 100_000;
+
 export async function createService(
   config: Config,
   logger: Logger,
   db: Database,
 ): Promise<Service> {
+  const reader = createUnitOfWork(db);
   const deps: AppDeps = {
     tx: createTransactionRunner(db),
-    reader: createUnitOfWork(db),
+    reader,
+    cartItems: createCartItemCache(reader.allocation, {
+      ttlMs: config.itemCacheTtlMs,
+      entriesMax: ITEM_CACHE_ENTRIES_MAX,
+    }),
     newId: randomUUID,
+    reservationBatcher: createReservationBatcher(db, {
+      batchSizeMax: config.reservationBatchSizeMax,
+      logger,
+    }),
     settings: {
       reservationTtlMs: config.reservationTtlMs,
       idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,

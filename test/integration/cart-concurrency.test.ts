@@ -82,7 +82,7 @@ describe('carts racing for shared items', () => {
     );
     let partsUsed = 0;
     results.forEach((result, i) => {
-      assert.ok(result.status === 201 || result.status === 409);
+      assert.ok(result.status === 201 || result.status === 409, JSON.stringify(result));
       if (result.status === 201) {
         partsUsed += i % 3 === 0 ? 3 : 4;
       }

@@ -306,3 +306,33 @@ describe('items without stock', () => {
     assert.equal(reserve.body.error?.code, 'INSUFFICIENT_STOCK');
   });
 });
+
+describe('sales blocks on the hot path', () => {
+  test('a block applies at once, even to an item the reservation cache has just read', async () => {
+    await initProduct(t, 'block-hot', 10);
+    await reserve(t, 'block-hot', 1);
+    const blocked = await t.request('POST', '/admin/products/block-hot/block-sales', {
+      reason: 'recall',
+    });
+    assert.equal(blocked.status, 200, JSON.stringify(blocked.body));
+    const refused = await t.request('POST', '/inventory/reserve', {
+      productId: 'block-hot',
+      orderId: 'o',
+      quantity: 1,
+    });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error?.code, 'SALES_BLOCKED');
+    assert.equal((await stockOf(t, 'block-hot')).reservedQuantity, 1);
+    await t.request('POST', '/admin/products/block-hot/unblock-sales');
+    assert.equal(
+      (
+        await t.request('POST', '/inventory/reserve', {
+          productId: 'block-hot',
+          orderId: 'o',
+          quantity: 1,
+        })
+      ).status,
+      201,
+    );
+  });
+});

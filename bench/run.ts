@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import pino from 'pino';
+import { loadConfig } from '../src/config/config.ts';
+import { createService } from '../src/main/create-service.ts';
+import { checkBooks, createBenchDatabase, loadProducts, loadReservations } from './lib/database.ts';
+import { type LoadResult, percentile, runLoad } from './lib/load.ts';
+import { type RunningService, startService } from './lib/service.ts';
+import {
+  availabilityReads,
+  hotReserve,
+  LOAD_SCENARIOS,
+  type LoadScenario,
+  uniformReserve,
+} from './scenarios.ts';
+
+/**
+ * `npm run bench`: starts the service against a fresh PostgreSQL database (or the embedded one),
+ * loads data, drives it over HTTP at a fixed concurrency and prints requests/s, p50/p99 latency,
+ * errors, the service's peak RSS and whether the books balance afterwards, per scenario.
+ * It never runs inside the test suite.
+ */
+const program = new Command()
+  .name('bench')
+  .option(
+    '--scenarios <list>',
+    'comma-separated: hot-reserve, uniform-reserve, cart-5-lines, availability-reads, mixed-checkout, expiry, large, embedded',
+    'hot-reserve,uniform-reserve,cart-5-lines,availability-reads,mixed-checkout,expiry',
+  )
+  .option('--duration <seconds>', 'measured seconds per load scenario', '15')
+  .option('--warmup <seconds>', 'unmeasured seconds before each', '3')
+  .option('--connections <n>', 'concurrent connections', '64')
+  .option('--expired <n>', 'reservations for the expiry scenario', '1000000')
+  .option('--large-items <n>', 'items for the large-data scenario', '1000000')
+  .option('--large-reservations <n>', 'reservation rows for the large-data scenario', '10000000')
+  .parse();
+const opts = program.opts<Record<string, string>>();
+const selected = new Set((opts.scenarios ?? '').split(',').map((s) => s.trim()));
+const durationMs = Number(opts.duration) * 1000;
+const warmupMs = Number(opts.warmup) * 1000;
+const connections = Number(opts.connections);
+
+const rows: string[] = [];
+const header =
+  'scenario                 req/s   p50 ms   p99 ms  errors  non-2xx  peak RSS MiB  books';
+function report(name: string, result: LoadResult, rssMiB: number, books: string): void {
+  const perSecond = (result.requests / result.durationMs) * 1000;
+  const non2xx = Object.entries(result.statuses)
+    .filter(([status]) => Number(status) >= 300)
+    .reduce((sum, [, n]) => sum + n, 0);
+  const line = [
+    name.padEnd(22),
+    perSecond.toFixed(0).padStart(7),
+    percentile(result.latenciesMs, 50).toFixed(1).padStart(8),
+    percentile(result.latenciesMs, 99).toFixed(1).padStart(8),
+    String(result.errors).padStart(7),
+    String(non2xx).padStart(8),
+    rssMiB.toFixed(0).padStart(13),
+    `  ${books}`,
+  ].join(' ');
+  rows.push(line);
+  process.stdout.write(`${line}\n`);
+}
+
+async function drive(scenario: LoadScenario, service: RunningService): Promise<LoadResult> {
+  if (warmupMs > 0) {
+    await runLoad({
+      baseUrl: service.baseUrl,
+      connections,
+      durationMs: warmupMs,
+      step: scenario.step,
+    });
+  }
+  return runLoad({ baseUrl: service.baseUrl, connections, durationMs, step: scenario.step });
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`,
+  );
+  process.stdout.write(`command: npm run bench -- ${process.argv.slice(2).join(' ')}\n${header}\n`);
+  const bench = await createBenchDatabase();
+  try {
+    for (const scenario of LOAD_SCENARIOS.filter((s) => selected.has(s.name))) {
+      await scenario.setup(bench.db);
+      const service = await startService({ DATABASE_URL: bench.url, ...scenario.env });
+      const result = await drive(scenario, service);
+      const rss = service.peakRssMiB();
+      await service.stop();
+      const books = await checkBooks(bench.db);
+      report(
+        scenario.name,
+        result,
+        rss,
+        books.balanced ? 'balanced' : `UNBALANCED ${JSON.stringify(books)}`,
+      );
+    }
+    if (selected.has('expiry')) {
+      await benchExpiry(bench.db, bench.url);
+    }
+    if (selected.has('large')) {
+      await benchLarge(bench.db, bench.url);
+    }
+    if (selected.has('embedded')) {
+      await benchEmbedded();
+    }
+  } finally {
+    await bench.drop();
+  }
+  process.stdout.write(`\n${header}\n${rows.join('\n')}\n`);
+}
+
+/** Seconds to expire `--expired` reservations that are all past due, with the default batch. */
+async function benchExpiry(db: Parameters<typeof checkBooks>[0], url: string): Promise<void> {
+  const count = Number(opts.expired);
+  await loadProducts(db, {
+    prefix: 'exp',
+    count: 1_000,
+    onHand: 1_000_000,
+    warehouses: ['default'],
+  });
+  const loadStarted = performance.now();
+  await loadReservations(db, { prefix: 'exp', count, status: 'PENDING', expired: true });
+  process.stdout.write(
+    `(loaded ${count} expired reservations in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s)\n`,
+  );
+  const logger = pino({ level: 'silent' });
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const { openPostgres } = await import('../src/db/postgres.database.ts');
+  const serviceDb = await openPostgres({ url, poolMax: 4, logger });
+  const service = await createService(config, logger, serviceDb);
+  const started = performance.now();
+  let expired = 0;
+  for (let round = 0; round < 100; round++) {
+    const n = await service.expiryWorker.sweep();
+    expired += n;
+    if (n === 0) {
+      break;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await service.stop();
+  const books = await checkBooks(db);
+  const line = `expiry-sweep           ${expired} reservations expired in ${seconds.toFixed(1)} s (${(expired / seconds).toFixed(0)}/s, batch ${config.expirationBatchSizeMax}); books ${books.balanced ? 'balanced' : 'UNBALANCED'}`;
+  rows.push(line);
+  process.stdout.write(`${line}\n`);
+}
+
+/** The reserve and read scenarios again with 1M items and 10M reservation rows in the tables. */
+async function benchLarge(db: Parameters<typeof checkBooks>[0], url: string): Promise<void> {
+  const started = performance.now();
+  await loadProducts(db, {
+    prefix: 'big',
+    count: Number(opts.largeItems),
+    onHand: 1_000_000,
+    warehouses: ['default'],
+  });
+  await loadReservations(db, {
+    prefix: 'big',
+    count: Number(opts.largeReservations),
+    status: 'RELEASED',
+    expired: false,
+  });
+  process.stdout.write(
+    `(loaded ${opts.largeItems} items and ${opts.largeReservations} reservations in ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+  );
+  for (const scenario of [hotReserve, uniformReserve, availabilityReads]) {
+    const service = await startService({ DATABASE_URL: url });
+    const result = await drive(scenario, service);
+    const rss = service.peakRssMiB();
+    await service.stop();
+    const books = await checkBooks(db);
+    report(`${scenario.name}@large`, result, rss, books.balanced ? 'balanced' : 'UNBALANCED');
+  }
+}
+
+/** Hot-SKU reserve on the embedded PGlite default (no DATABASE_URL). */
+async function benchEmbedded(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventory-bench-'));
+  try {
+    const service = await startService({ DATA_DIR: dataDir });
+    const init = await fetch(`${service.baseUrl}/inventory/init`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ productId: 'hot0000001', quantity: 1_000_000_000 }),
+    });
+    if (init.status !== 201) {
+      throw new Error(`init failed: ${init.status}`);
+    }
+    const result = await drive(hotReserve, service);
+    const rss = service.peakRssMiB();
+    await service.stop();
+    report('hot-reserve@embedded', result, rss, 'not checked (embedded; run verify-ledger)');
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

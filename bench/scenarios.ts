@@ -1,0 +1,150 @@
+import type { Database } from '../src/db/database.ts';
+import { loadProducts, loadWarehouses, SEED002_WAREHOUSES } from './lib/database.ts';
+import type { Step } from './lib/load.ts';
+
+/**
+ * The load scenarios of issue #4. Each loads its own products (distinct prefixes) so they can share
+ * one database, and runs against a service started with its own settings.
+ */
+export interface LoadScenario {
+  readonly name: string;
+  readonly title: string;
+  readonly env?: Readonly<Record<string, string>>;
+  setup(db: Database): Promise<void>;
+  readonly step: Step;
+}
+
+const HOT_STOCK = 1_000_000_000;
+const UNIFORM_SKUS = 10_000;
+
+const pick = (n: number) => 1 + Math.floor(Math.random() * n);
+const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(7, '0')}`;
+
+export const hotReserve: LoadScenario = {
+  name: 'hot-reserve',
+  title: 'POST /inventory/reserve, one hot SKU',
+  setup: (db) =>
+    loadProducts(db, { prefix: 'hot', count: 1, onHand: HOT_STOCK, warehouses: ['default'] }),
+  step: async (send, worker, i) => {
+    await send({
+      method: 'POST',
+      path: '/inventory/reserve',
+      body: { productId: id('hot', 1), orderId: `hot-${worker}-${i}`, quantity: 1 },
+    });
+  },
+};
+
+export const uniformReserve: LoadScenario = {
+  name: 'uniform-reserve',
+  title: `POST /inventory/reserve, uniform over ${UNIFORM_SKUS} SKUs`,
+  setup: (db) =>
+    loadProducts(db, {
+      prefix: 'uni',
+      count: UNIFORM_SKUS,
+      onHand: 1_000_000,
+      warehouses: ['default'],
+    }),
+  step: async (send, worker, i) => {
+    await send({
+      method: 'POST',
+      path: '/inventory/reserve',
+      body: {
+        productId: id('uni', pick(UNIFORM_SKUS)),
+        orderId: `uni-${worker}-${i}`,
+        quantity: 1,
+      },
+    });
+  },
+};
+
+export const cartReserve: LoadScenario = {
+  name: 'cart-5-lines',
+  title: 'POST /api/inventory/reservations, 5 lines allocated over 3 warehouses',
+  async setup(db) {
+    await loadWarehouses(db);
+    await loadProducts(db, {
+      prefix: 'cart',
+      count: UNIFORM_SKUS,
+      onHand: 1_000_000,
+      warehouses: SEED002_WAREHOUSES,
+    });
+  },
+  step: async (send, worker, i) => {
+    const products = new Set<number>();
+    while (products.size < 5) {
+      products.add(pick(UNIFORM_SKUS));
+    }
+    await send({
+      method: 'POST',
+      path: '/api/inventory/reservations',
+      body: {
+        order_id: `cart-${worker}-${i}`,
+        items: [...products].map((n) => ({ product_id: id('cart', n), quantity: 1 })),
+      },
+    });
+  },
+};
+
+export const availabilityReads: LoadScenario = {
+  name: 'availability-reads',
+  title: 'GET /api/inventory/products/:id/availability, uniform over 10000 SKUs in 3 warehouses',
+  async setup(db) {
+    await loadWarehouses(db);
+    await loadProducts(db, {
+      prefix: 'read',
+      count: UNIFORM_SKUS,
+      onHand: 1_000,
+      warehouses: SEED002_WAREHOUSES,
+    });
+  },
+  step: async (send) => {
+    await send({
+      method: 'GET',
+      path: `/api/inventory/products/${id('read', pick(UNIFORM_SKUS))}/availability`,
+    });
+  },
+};
+
+/** Reserve, then 70% deduct, 20% release, 10% left to expire (TTL 2s, worker every second). */
+export const mixedCheckout: LoadScenario = {
+  name: 'mixed-checkout',
+  title: 'reserve, then 70% deduct / 20% release / 10% expire (TTL 2s)',
+  env: { RESERVATION_TTL: '2s', EXPIRATION_POLL_INTERVAL: '1s' },
+  setup: (db) =>
+    loadProducts(db, {
+      prefix: 'mix',
+      count: UNIFORM_SKUS,
+      onHand: 1_000_000,
+      warehouses: ['default'],
+    }),
+  step: async (send, worker, i) => {
+    const reserved = await send({
+      method: 'POST',
+      path: '/inventory/reserve',
+      body: {
+        productId: id('mix', pick(UNIFORM_SKUS)),
+        orderId: `mix-${worker}-${i}`,
+        quantity: 1,
+      },
+    });
+    const reservationId = (reserved.body as { data?: { reservationId?: string } }).data
+      ?.reservationId;
+    if (reserved.status !== 201 || reservationId === undefined) {
+      return;
+    }
+    const roll = Math.random();
+    if (roll < 0.7) {
+      await send({ method: 'POST', path: '/inventory/deduct', body: { reservationId } });
+    } else if (roll < 0.9) {
+      await send({ method: 'POST', path: '/inventory/release', body: { reservationId } });
+    }
+  },
+};
+
+export const LOAD_SCENARIOS: readonly LoadScenario[] = [
+  hotReserve,
+  uniformReserve,
+  cartReserve,
+  availabilityReads,
+  mixedCheckout,
+];

@@ -1,0 +1,59 @@
+import type { AllocationRepository, CartItemRecord, ItemRef } from './ports.ts';
+
+/**
+ * A short-lived, bounded cache of item lookups for the reservation hot path, so a flash sale on one
+ * SKU does not read the same item row thousands of times a second. Only hits are kept (a product
+ * created a moment ago must be found at once). The flags it may hold stale for up to `ttlMs` are
+ * re-checked where they matter: inventory_reserve_batch refuses blocked or discontinued items and
+ * inactive warehouses at apply time.
+ */
+export interface CartItemCache {
+  resolve(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
+}
+
+interface Entry {
+  readonly item: CartItemRecord;
+  readonly expiresAt: number;
+}
+
+export function createCartItemCache(
+  reads: Pick<AllocationRepository, 'findCartItems'>,
+  options: { ttlMs: number; entriesMax: number; now?: () => number },
+): CartItemCache {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  const keyOf = (ref: ItemRef) =>
+    `${ref.itemId ?? ''}|${ref.sku ?? ''}|${ref.productId ?? ''}|${ref.variantId ?? ''}`;
+  return {
+    async resolve(refs) {
+      if (options.ttlMs === 0) {
+        return reads.findCartItems(refs);
+      }
+      const at = now();
+      const result: (CartItemRecord | undefined)[] = refs.map((ref) => {
+        const entry = entries.get(keyOf(ref));
+        return entry !== undefined && entry.expiresAt > at ? entry.item : undefined;
+      });
+      const missing = refs.filter((_, index) => result[index] === undefined);
+      if (missing.length === 0) {
+        return result;
+      }
+      const found = await reads.findCartItems(missing);
+      if (entries.size + found.length > options.entriesMax) {
+        entries.clear();
+      }
+      let next = 0;
+      return result.map((cached, index) => {
+        if (cached !== undefined) {
+          return cached;
+        }
+        const item = found[next++];
+        const ref = refs[index];
+        if (item !== undefined && ref !== undefined) {
+          entries.set(keyOf(ref), { item, expiresAt: at + options.ttlMs });
+        }
+        return item;
+      });
+    },
+  };
+}

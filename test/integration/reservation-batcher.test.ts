@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts';
+import type { Database } from '../../src/db/database.ts';
+import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
+import { openPostgres } from '../../src/db/postgres.database.ts';
+import { createReservationBatcher } from '../../src/db/reservation-batcher.ts';
+import { insertItem, stock } from '../factories/catalog.factory.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { silentLogger } from '../helpers/test-service.ts';
+
+/** Group commit: inventory_reserve_batch and the batcher that feeds it. */
+let database: TestDatabase;
+let db: Database;
+let queries = 0;
+before(async () => {
+  database = await createTestDatabase();
+  db = await openPostgres({ url: database.url, poolMax: 4, logger: silentLogger });
+});
+after(async () => {
+  assert.deepEqual(await findLedgerMismatches(db), []);
+  await db.close();
+  await database.drop();
+});
+
+/** The database, counting the statements the batcher sends. */
+function counted(): Database {
+  return {
+    ...db,
+    query: (sql, params) => {
+      queries++;
+      return db.query(sql, params);
+    },
+  };
+}
+
+function line(itemId: string, quantity: number, lineNo = 1): ReservationLine {
+  return {
+    lineNo,
+    itemId,
+    warehouseId: 'default',
+    quantity,
+    backordered: 0,
+    committedQuantity: 0,
+    committedBackordered: 0,
+    requestLine: lineNo,
+    requestQuantity: quantity,
+    kitItemId: null,
+    allocationReason: null,
+  };
+}
+
+function reservation(lines: ReservationLine[]): PlannedReservation {
+  return {
+    id: randomUUID(),
+    orderId: 'o',
+    ttlMs: 60_000,
+    actor: 'test',
+    correlationId: undefined,
+    allocationStrategy: undefined,
+    destinationPostalCode: undefined,
+    lines,
+  };
+}
+
+async function reservedOf(itemId: string): Promise<number> {
+  const rows = await db.query<{ reserved: number }>(
+    "SELECT reserved FROM stock_levels WHERE item_id = $1 AND warehouse_id = 'default'",
+    [itemId],
+  );
+  return rows[0]?.reserved ?? -1;
+}
+
+describe('inventory_reserve_batch', () => {
+  test('decides requests in arrival order; a refused one takes nothing', async () => {
+    const item = await insertItem(db, { productId: 'batch-order' });
+    await stock(db, 'batch-order', { default: 5 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const results = await Promise.all([
+      batcher.submit(reservation([line(item, 3)])),
+      batcher.submit(reservation([line(item, 3)])),
+      batcher.submit(reservation([line(item, 2)])),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, false, true],
+    );
+    assert.deepEqual(results[1], {
+      ok: false,
+      code: 'INSUFFICIENT_STOCK',
+      itemId: item,
+      warehouseId: 'default',
+      available: 2,
+    });
+    assert.equal(await reservedOf(item), 5);
+  });
+
+  test('two lines of one request on one stock level count against each other', async () => {
+    const item = await insertItem(db, { productId: 'batch-dup' });
+    await stock(db, 'batch-dup', { default: 4 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const refused = await batcher.submit(reservation([line(item, 3, 1), line(item, 3, 2)]));
+    assert.equal(refused.ok, false);
+    assert.equal(await reservedOf(item), 0);
+    const fits = await batcher.submit(reservation([line(item, 1, 1), line(item, 3, 2)]));
+    assert.equal(fits.ok, true);
+    assert.equal(await reservedOf(item), 4);
+  });
+
+  test('a multi-line request is all or nothing across items', async () => {
+    const a = await insertItem(db, { productId: 'batch-a' });
+    const b = await insertItem(db, { productId: 'batch-b' });
+    await stock(db, 'batch-a', { default: 10 });
+    await stock(db, 'batch-b', { default: 1 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const result = await batcher.submit(reservation([line(a, 2, 1), line(b, 2, 2)]));
+    assert.deepEqual(result, {
+      ok: false,
+      code: 'INSUFFICIENT_STOCK',
+      itemId: b,
+      warehouseId: 'default',
+      available: 1,
+    });
+    assert.equal(await reservedOf(a), 0);
+  });
+
+  test('concurrent submissions leave together: 200 requests, a handful of statements', async () => {
+    const item = await insertItem(db, { productId: 'batch-coalesce' });
+    await stock(db, 'batch-coalesce', { default: 150 });
+    queries = 0;
+    const batcher = createReservationBatcher(counted(), { batchSizeMax: 64, logger: silentLogger });
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => batcher.submit(reservation([line(item, 1)]))),
+    );
+    assert.equal(results.filter((r) => r.ok).length, 150);
+    // The first goes alone (no waiting when idle); the other 199 queue behind it in batches of 64.
+    assert.equal(queries, 1 + Math.ceil(199 / 64));
+    assert.equal(await reservedOf(item), 150);
+    const rows = await db.query<{ n: number }>(
+      `SELECT count(*)::bigint AS n FROM reservations r JOIN reservation_lines l ON l.reservation_id = r.id
+       WHERE l.item_id = $1`,
+      [item],
+    );
+    assert.equal(rows[0]?.n, 150);
+  });
+
+  test('blocked or discontinued items and inactive warehouses are refused at apply time', async () => {
+    const blocked = await insertItem(db, { productId: 'batch-blocked', salesBlocked: true });
+    const gone = await insertItem(db, { productId: 'batch-gone', discontinued: true });
+    const open = await insertItem(db, { productId: 'batch-open' });
+    await stock(db, 'batch-blocked', { default: 5 });
+    await stock(db, 'batch-gone', { default: 5 });
+    await stock(db, 'batch-open', { default: 5 });
+    await db.query(
+      "INSERT INTO warehouses (id, name, active) VALUES ('wh-batch-off', 'off', false)",
+    );
+    await stock(db, 'batch-open', { 'wh-batch-off': 5 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const codes = await Promise.all([
+      batcher.submit(reservation([line(blocked, 1)])),
+      batcher.submit(reservation([line(gone, 1)])),
+      batcher.submit(reservation([{ ...line(open, 1), warehouseId: 'wh-batch-off' }])),
+      batcher.submit(reservation([line(open, 1)])),
+    ]);
+    assert.deepEqual(
+      codes.map((r) => (r.ok ? 'ok' : r.code)),
+      ['SALES_BLOCKED', 'ITEM_DISCONTINUED', 'WAREHOUSE_INACTIVE', 'ok'],
+    );
+    assert.equal(await reservedOf(blocked), 0);
+  });
+});

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createCartItemCache } from '../../src/app/cart-item-cache.ts';
+import type { CartItemRecord, ItemRef } from '../../src/app/ports.ts';
+
+function item(productId: string): CartItemRecord {
+  return {
+    id: `id-${productId}`,
+    productId,
+    variantId: '',
+    sku: null,
+    isKit: false,
+    discontinued: false,
+    salesBlocked: false,
+    backorderAllowed: false,
+    backorderLimit: 0,
+    reorderPoint: 0,
+    backordered: 0,
+  };
+}
+
+function fakeReads(known: Set<string>) {
+  const calls: ItemRef[][] = [];
+  return {
+    calls,
+    async findCartItems(refs: readonly ItemRef[]) {
+      calls.push([...refs]);
+      return refs.map((ref) =>
+        known.has(ref.productId ?? '') ? item(ref.productId ?? '') : undefined,
+      );
+    },
+  };
+}
+
+test('hits are reused until they expire; only misses are read', async () => {
+  let clock = 0;
+  const reads = fakeReads(new Set(['a', 'b']));
+  const cache = createCartItemCache(reads, { ttlMs: 1000, entriesMax: 10, now: () => clock });
+  await cache.resolve([{ productId: 'a' }]);
+  const both = await cache.resolve([{ productId: 'a' }, { productId: 'b' }]);
+  assert.deepEqual(
+    both.map((i) => i?.productId),
+    ['a', 'b'],
+  );
+  assert.deepEqual(
+    reads.calls.map((c) => c.map((r) => r.productId)),
+    [['a'], ['b']],
+  );
+  clock = 1001;
+  await cache.resolve([{ productId: 'a' }]);
+  assert.equal(reads.calls.length, 3, 'an expired entry is read again');
+});
+
+test('a miss is never cached: an item created a moment later is found at once', async () => {
+  const known = new Set<string>();
+  const reads = fakeReads(known);
+  const cache = createCartItemCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  assert.deepEqual(await cache.resolve([{ productId: 'new' }]), [undefined]);
+  known.add('new');
+  assert.equal((await cache.resolve([{ productId: 'new' }]))[0]?.productId, 'new');
+});
+
+test('a TTL of 0 turns the cache off, and the size bound holds', async () => {
+  const reads = fakeReads(new Set(['a', 'b', 'c']));
+  const off = createCartItemCache(reads, { ttlMs: 0, entriesMax: 10 });
+  await off.resolve([{ productId: 'a' }]);
+  await off.resolve([{ productId: 'a' }]);
+  assert.equal(reads.calls.length, 2);
+  const small = fakeReads(new Set(['a', 'b', 'c']));
+  const bounded = createCartItemCache(small, { ttlMs: 60_000, entriesMax: 2 });
+  await bounded.resolve([{ productId: 'a' }, { productId: 'b' }]);
+  await bounded.resolve([{ productId: 'c' }]);
+  await bounded.resolve([{ productId: 'a' }]);
+  assert.equal(small.calls.length, 3, 'the full cache was cleared to admit c, so a was read again');
+});
