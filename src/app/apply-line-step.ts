@@ -49,7 +49,7 @@ export function lineMovement(
     warehouseId: line.warehouseId,
     deltas: lineEffect(step, line),
     kind: MOVEMENT_KIND_OF[step],
-    reason: step,
+    reason: MOVEMENT_KIND_OF[step].toLowerCase(),
     referenceType: 'order',
     referenceId: reservation.orderId,
     reservationId: reservation.id,

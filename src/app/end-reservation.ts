@@ -19,76 +19,45 @@ async function refuse(uow: UnitOfWork, id: string, move: ReservationMove): Promi
 /**
  * Cancels a reservation (seed 000's release, seed 002's cancel): a pending one returns its held
  * units (allowed past expiry, as the sweeper would); a confirmed one not yet shipped returns its
- * committed units (an order cancelled after payment).
+ * committed units (an order cancelled after payment). Goes through group commit.
  */
 export function releaseReservation(
   deps: AppDeps,
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
-  return deps.tx.run(async (uow) => {
-    const fromPending = await uow.reservations.moveStatus({
-      id: reservationId,
-      from: ['PENDING'],
-      to: 'RELEASED',
-      requireUnexpired: false,
-    });
-    const reservation =
-      fromPending ??
-      (await uow.reservations.moveStatus({
-        id: reservationId,
-        from: ['COMMITTED'],
-        to: 'RELEASED',
-        requireUnexpired: false,
-      })) ??
-      (await refuse(uow, reservationId, 'release'));
-    const lines = await uow.reservations.findLines(reservationId);
-    const step = fromPending === undefined ? 'release-committed' : 'release-pending';
-    await applyLineStep(uow, step, lines, reservation, context);
-    return { reservation, lines };
-  });
+  return endThroughBatch(deps, reservationId, 'release', context);
 }
 
 /**
  * Seed 000's deduct: confirm and ship at once (its units leave reserved and on hand). Refused once
- * the reservation is past its expiry, even if the sweeper has not reached it yet.
+ * the reservation is past its expiry, even if the sweeper has not reached it yet. Goes through
+ * group commit.
  */
 export function deductReservation(
   deps: AppDeps,
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
-  return deps.tx.run(async (uow) => {
-    const reservation =
-      (await uow.reservations.moveStatus({
-        id: reservationId,
-        from: ['PENDING'],
-        to: 'FULFILLED',
-        requireUnexpired: true,
-      })) ?? (await refuse(uow, reservationId, 'deduct'));
-    const lines = await uow.reservations.findLines(reservationId);
-    await applyLineStep(
-      uow,
-      'deduct',
-      lines.map((line) => ({
-        ...line,
-        committedQuantity: line.quantity,
-        committedBackordered: line.backordered,
-      })),
-      reservation,
-      context,
-    );
-    // Recorded as fully committed, so history shows what left.
-    await uow.reservations.setCommitted(
-      reservationId,
-      lines.map((line) => ({
-        lineNo: line.lineNo,
-        committedQuantity: line.quantity,
-        committedBackordered: line.backordered,
-      })),
-    );
-    return { reservation, lines: await uow.reservations.findLines(reservationId) };
+  return endThroughBatch(deps, reservationId, 'deduct', context);
+}
+
+async function endThroughBatch(
+  deps: AppDeps,
+  reservationId: string,
+  move: 'release' | 'deduct',
+  context: RequestContext,
+): Promise<ReservationOutcome> {
+  const result = await deps.endBatcher.submit({
+    id: reservationId,
+    move,
+    actor: context.actor,
+    correlationId: context.correlationId,
   });
+  if (!result.ok) {
+    throw explainRefusedMove(reservationId, result.state, move);
+  }
+  return { reservation: result.reservation, lines: result.lines };
 }
 
 export interface CommitQuantity {

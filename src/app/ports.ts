@@ -610,6 +610,26 @@ export interface ReservationBatcher {
   submit(reservation: PlannedReservation): Promise<BatchedReservationResult>;
 }
 
+export interface EndRequest {
+  readonly id: string;
+  readonly move: 'release' | 'deduct';
+  readonly actor: string;
+  readonly correlationId: string | undefined;
+}
+
+export type EndResult =
+  | {
+      readonly ok: true;
+      readonly reservation: ReservationRecord;
+      readonly lines: readonly ReservationLineDetail[];
+    }
+  | { readonly ok: false; readonly state: ReservationState | undefined };
+
+/** Group commit for seed 000's release and deduct (one transaction per batch). */
+export interface ReservationEndBatcher {
+  submit(request: EndRequest): Promise<EndResult>;
+}
+
 /** What every use case receives from the composition root. */
 export interface AppDeps {
   readonly tx: TransactionRunner;
@@ -618,6 +638,7 @@ export interface AppDeps {
   readonly newId: () => string;
   readonly settings: AppSettings;
   readonly reservationBatcher: ReservationBatcher;
+  readonly endBatcher: ReservationEndBatcher;
   /** Item lookups for the reservation hot path (a few seconds stale at most; see the cache). */
   readonly cartItems: CartItemCache;
   /** Asked before inventory is created for a product (a no-op when PRODUCT_SERVICE_URL is unset). */

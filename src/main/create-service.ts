@@ -4,6 +4,7 @@ import { createCartItemCache } from '../app/cart-item-cache.ts';
 import type { AppDeps } from '../app/ports.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import { createEndBatcher } from '../db/end-batcher.ts';
 import { createReservationBatcher } from '../db/reservation-batcher.ts';
 import { createTransactionRunner, createUnitOfWork } from '../db/transaction-runner.ts';
 import { buildServer } from '../http/server.ts';
@@ -52,6 +53,7 @@ export async function createService(
       batchSizeMax: config.reservationBatchSizeMax,
       logger,
     }),
+    endBatcher: createEndBatcher(db, { batchSizeMax: config.reservationBatchSizeMax, logger }),
     settings: {
       reservationTtlMs: config.reservationTtlMs,
       idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts';
 import type { Database } from '../../src/db/database.ts';
+import { createEndBatcher } from '../../src/db/end-batcher.ts';
 import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
 import { createReservationBatcher } from '../../src/db/reservation-batcher.ts';
@@ -168,5 +169,30 @@ describe('inventory_reserve_batch', () => {
       ['SALES_BLOCKED', 'ITEM_DISCONTINUED', 'WAREHOUSE_INACTIVE', 'ok'],
     );
     assert.equal(await reservedOf(blocked), 0);
+  });
+});
+
+describe('inventory_end_batch', () => {
+  test('two moves of one reservation in one batch: the first wins, the second is refused', async () => {
+    const item = await insertItem(db, { productId: 'end-race' });
+    await stock(db, 'end-race', { default: 5 });
+    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const planned = reservation([line(item, 2)]);
+    assert.equal((await reserver.submit(planned)).ok, true);
+    queries = 0;
+    const ender = createEndBatcher(counted(), { batchSizeMax: 100, logger: silentLogger });
+    const context = { actor: 'test', correlationId: undefined };
+    const [first, release, deduct] = await Promise.all([
+      ender.submit({ id: randomUUID(), move: 'release', ...context }),
+      ender.submit({ id: planned.id, move: 'release', ...context }),
+      ender.submit({ id: planned.id, move: 'deduct', ...context }),
+    ]);
+    assert.equal(queries, 2, 'the first request went alone; the next two shared a batch');
+    assert.deepEqual(first, { ok: false, state: undefined });
+    assert.equal(release?.ok, true);
+    assert.equal(release?.ok && release.reservation.status, 'RELEASED');
+    assert.equal(deduct?.ok, false);
+    assert.equal(!deduct?.ok && deduct?.state?.status, 'RELEASED');
+    assert.equal(await reservedOf(item), 0);
   });
 });

@@ -24,6 +24,8 @@ RETURNS TABLE (
   expires_at timestamptz
 )
 LANGUAGE plpgsql AS $$
+-- The result columns share names with table columns; inside the body a bare name is the column.
+#variable_conflict use_column
 DECLARE
   v_available jsonb := '{}'::jsonb;
   v_trial jsonb;

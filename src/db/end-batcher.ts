@@ -1,0 +1,100 @@
+import type {
+  EndRequest,
+  EndResult,
+  Logger,
+  ReservationEndBatcher,
+  ReservationLineDetail,
+  ReservationRecord,
+} from '../app/ports.ts';
+import type { ReservationStatus } from '../domain/reservation.ts';
+import type { Database } from './database.ts';
+import { createGroupCommitQueue } from './group-commit-queue.ts';
+
+/**
+ * Group commit for ending reservations (seed 000's release and deduct): each batch is one call of
+ * inventory_end_batch (migration 0004).
+ */
+interface EndRow {
+  readonly ok: boolean;
+  readonly status: ReservationStatus | null;
+  readonly order_id: string | null;
+  readonly created_at: Date | null;
+  readonly updated_at: Date | null;
+  readonly expires_at: Date | null;
+  readonly ended_at: Date | null;
+  readonly committed_at: Date | null;
+  readonly fulfilled_at: Date | null;
+  readonly allocation_strategy: string | null;
+  readonly destination_postal_code: string | null;
+  readonly lines: readonly Record<string, unknown>[] | null;
+}
+
+export function createEndBatcher(
+  db: Database,
+  options: { readonly batchSizeMax: number; readonly logger: Logger },
+): ReservationEndBatcher {
+  return createGroupCommitQueue<EndRequest, EndResult>({
+    name: 'reservation end',
+    ...options,
+    async send(batch) {
+      const rows = await db.query<EndRow>('SELECT * FROM inventory_end_batch($1::jsonb)', [
+        JSON.stringify(
+          batch.map((r) => ({
+            id: r.id,
+            move: r.move,
+            actor: r.actor,
+            correlation_id: r.correlationId ?? null,
+          })),
+        ),
+      ]);
+      return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
+    },
+  });
+}
+
+function toResult(row: EndRow, id: string): EndResult {
+  if (row.status === null || row.expires_at === null) {
+    return { ok: false, state: undefined };
+  }
+  if (!row.ok) {
+    return { ok: false, state: { id, status: row.status, expiresAt: new Date(row.expires_at) } };
+  }
+  const reservation: ReservationRecord = {
+    id,
+    orderId: row.order_id ?? '',
+    status: row.status,
+    expiresAt: new Date(row.expires_at),
+    createdAt: new Date(row.created_at ?? 0),
+    updatedAt: new Date(row.updated_at ?? 0),
+    endedAt: row.ended_at === null ? null : new Date(row.ended_at),
+    allocationStrategy: row.allocation_strategy,
+    destinationPostalCode: row.destination_postal_code,
+    committedAt: row.committed_at === null ? null : new Date(row.committed_at),
+    fulfilledAt: row.fulfilled_at === null ? null : new Date(row.fulfilled_at),
+  };
+  return { ok: true, reservation, lines: (row.lines ?? []).map(toLine) };
+}
+
+/** The function builds line JSON in SQL; numbers come back as JSON numbers, ids as strings. */
+function toLine(line: Record<string, unknown>): ReservationLineDetail {
+  const text = (key: string) =>
+    line[key] === null || line[key] === undefined ? null : String(line[key]);
+  const number = (key: string) => Number(line[key] ?? 0);
+  return {
+    lineNo: number('line_no'),
+    itemId: String(line.item_id),
+    warehouseId: String(line.warehouse_id),
+    quantity: number('quantity'),
+    backordered: number('backordered'),
+    committedQuantity: number('committed_quantity'),
+    committedBackordered: number('committed_backordered'),
+    requestLine: number('request_line'),
+    requestQuantity: number('request_quantity'),
+    kitItemId: text('kit_item_id'),
+    allocationReason: text('allocation_reason'),
+    productId: String(line.product_id),
+    variantId: String(line.variant_id ?? ''),
+    sku: text('sku'),
+    kitProductId: text('kit_product_id'),
+  };
+}

@@ -1,0 +1,80 @@
+import type { Logger } from '../app/ports.ts';
+import { isSqlError, RETRYABLE_SQLSTATES } from './database.ts';
+
+/**
+ * The queue behind group commit. A request that arrives while no batch is in the database leaves
+ * at once (no added latency when idle); requests that arrive while one is in flight wait and leave
+ * together as the next batch, up to `batchSizeMax`. `send` applies a batch in one statement and
+ * answers one result per request, in order.
+ */
+export interface GroupCommitQueue<Request, Result> {
+  submit(request: Request): Promise<Result>;
+}
+
+interface Waiting<Request, Result> {
+  readonly request: Request;
+  readonly resolve: (result: Result) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A batch the database refused with "try again" (serialization, deadlock) is resent this often. */
+const BATCH_ATTEMPTS_MAX = 5;
+
+export function createGroupCommitQueue<Request, Result>(options: {
+  readonly name: string;
+  readonly batchSizeMax: number;
+  readonly logger: Logger;
+  readonly send: (batch: readonly Request[]) => Promise<Result[]>;
+}): GroupCommitQueue<Request, Result> {
+  const queue: Waiting<Request, Result>[] = [];
+  let inFlight = false;
+
+  async function sendWithRetry(batch: readonly Request[]): Promise<Result[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await options.send(batch);
+      } catch (error) {
+        const retryable = isSqlError(error) && RETRYABLE_SQLSTATES.has(error.code);
+        if (!retryable || attempt >= BATCH_ATTEMPTS_MAX) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  function flush(): void {
+    if (inFlight || queue.length === 0) {
+      return;
+    }
+    inFlight = true;
+    const batch = queue.splice(0, options.batchSizeMax);
+    sendWithRetry(batch.map((waiting) => waiting.request))
+      .then((results) => {
+        if (results.length !== batch.length) {
+          throw new Error(
+            `assertion failed: ${options.name} batch of ${batch.length} answered ${results.length}`,
+          );
+        }
+        results.forEach((result, index) => batch[index]?.resolve(result));
+      })
+      .catch((error: unknown) => {
+        options.logger.error({ err: error, batch: batch.length }, `${options.name} batch failed`);
+        for (const waiting of batch) {
+          waiting.reject(error);
+        }
+      })
+      .finally(() => {
+        inFlight = false;
+        flush();
+      });
+  }
+
+  return {
+    submit(request) {
+      return new Promise((resolve, reject) => {
+        queue.push({ request, resolve, reject });
+        flush();
+      });
+    },
+  };
+}
