@@ -35,12 +35,23 @@ const program = new Command()
   .option('--expired <n>', 'reservations for the expiry scenario', '1000000')
   .option('--large-items <n>', 'items for the large-data scenario', '1000000')
   .option('--large-reservations <n>', 'reservation rows for the large-data scenario', '10000000')
+  .option(
+    '--env <pairs>',
+    'extra service settings, e.g. RESERVATION_BATCHES_IN_FLIGHT=1,ITEM_CACHE_TTL=1s',
+    '',
+  )
   .parse();
 const opts = program.opts<Record<string, string>>();
 const selected = new Set((opts.scenarios ?? '').split(',').map((s) => s.trim()));
 const durationMs = Number(opts.duration) * 1000;
 const warmupMs = Number(opts.warmup) * 1000;
 const connections = Number(opts.connections);
+const extraEnv: Record<string, string> = Object.fromEntries(
+  (opts.env ?? '')
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 
 const rows: string[] = [];
 const header =
@@ -85,7 +96,7 @@ async function main(): Promise<void> {
   try {
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected.has(s.name))) {
       await scenario.setup(bench.db);
-      const service = await startService({ DATABASE_URL: bench.url, ...scenario.env });
+      const service = await startService({ DATABASE_URL: bench.url, ...scenario.env, ...extraEnv });
       const result = await drive(scenario, service);
       const rss = service.peakRssMiB();
       await service.stop();
@@ -167,7 +178,7 @@ async function benchLarge(db: Parameters<typeof checkBooks>[0], url: string): Pr
     `(loaded ${opts.largeItems} items and ${opts.largeReservations} reservations in ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
   );
   for (const scenario of [hotReserve, uniformReserve, availabilityReads]) {
-    const service = await startService({ DATABASE_URL: url });
+    const service = await startService({ DATABASE_URL: url, ...extraEnv });
     const result = await drive(scenario, service);
     const rss = service.peakRssMiB();
     await service.stop();
@@ -180,7 +191,7 @@ async function benchLarge(db: Parameters<typeof checkBooks>[0], url: string): Pr
 async function benchEmbedded(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventory-bench-'));
   try {
-    const service = await startService({ DATA_DIR: dataDir });
+    const service = await startService({ DATA_DIR: dataDir, ...extraEnv });
     const init = await fetch(`${service.baseUrl}/inventory/init`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -79,6 +79,11 @@ export async function loadProducts(
       [options.prefix],
     );
   });
+  // Planner statistics for what was loaded, as autovacuum would have them on a live system.
+  // Not the still-empty reservation tables: statistics saying "empty" make the planner choose
+  // sequential scans for the foreign-key checks of every inserted line, and those cached plans
+  // grow linear in the table while the run fills it (autovacuum would re-analyze only later).
+  await db.exec('ANALYZE items, stock_levels, warehouses, stock_movements');
 }
 
 /**

@@ -37,6 +37,8 @@ export async function startService(env: Record<string, string>): Promise<Running
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       EXPIRATION_POLL_INTERVAL: '1h',
+      // e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the service.
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -6,6 +6,7 @@ import {
   type WarehouseOption,
 } from '../domain/allocation.ts';
 import type { ErrorCode } from '../domain/errors.ts';
+import type { CartItemCache } from './cart-item-cache.ts';
 import type { CartItemRecord, ItemRef, UnitOfWork } from './ports.ts';
 
 /**
@@ -96,17 +97,25 @@ function refusalOf(
   return undefined;
 }
 
-export async function planCart(uow: UnitOfWork, request: CartRequest): Promise<CartPlan> {
+/**
+ * `items` looks the cart's items up; the batched path passes the hot-path cache (whose stale flags
+ * the batch re-checks at apply time), the transactional path reads them in its transaction.
+ */
+export async function planCart(
+  uow: UnitOfWork,
+  request: CartRequest,
+  items: Pick<CartItemCache, 'resolve'> = { resolve: (refs) => uow.allocation.findCartItems(refs) },
+): Promise<CartPlan> {
   const failures: LineFailure[] = [];
   const fail = (failure: LineFailure) => {
     if (!failures.some((f) => f.line === failure.line)) {
       failures.push(failure);
     }
   };
-  const items = await uow.allocation.findCartItems(request.lines.map((line) => line.ref));
+  const found = await items.resolve(request.lines.map((line) => line.ref));
 
   // Kits expand into their components; components are items with their own rules.
-  const kitIds = items.filter((item) => item?.isKit === true).map((item) => item?.id as string);
+  const kitIds = found.filter((item) => item?.isKit === true).map((item) => item?.id as string);
   const components = kitIds.length === 0 ? [] : await uow.allocation.findKitComponents(kitIds);
   const componentItems = new Map<string, CartItemRecord>();
   if (components.length > 0) {
@@ -130,7 +139,7 @@ export async function planCart(uow: UnitOfWork, request: CartRequest): Promise<C
 
   request.lines.forEach((line, index) => {
     const lineNo = index + 1;
-    const item = items[index];
+    const item = found[index];
     const what = describe(line.ref);
     if (item === undefined) {
       fail({

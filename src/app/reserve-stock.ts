@@ -77,12 +77,17 @@ export async function reserveStock(
     return direct;
   }
   for (let attempt = 1; ; attempt++) {
-    const plan = await planCart(deps.reader, {
-      lines: command.lines,
-      strategy,
-      destination: command.destination,
-      allowSplit: command.allowSplit ?? true,
-    });
+    const plan = await planCart(
+      deps.reader,
+      {
+        lines: command.lines,
+        strategy,
+        destination: command.destination,
+        allowSplit: command.allowSplit ?? true,
+      },
+      // A refused first attempt may have been misled by the cache: plan again from the table.
+      attempt === 1 ? deps.cartItems : undefined,
+    );
     if (!plan.ok) {
       throw rejectCart(plan.failures);
     }
@@ -103,6 +108,11 @@ export async function reserveStock(
     const result = await deps.reservationBatcher.submit(planned);
     if (result.ok) {
       return heldOutcome(planned, lines, result);
+    }
+    // A refusal other than stock (a block, a discontinued item, an inactive warehouse) means the
+    // plan used stale facts: planning again from the tables words the precise error.
+    if (result.code !== 'INSUFFICIENT_STOCK' && attempt < PLAN_ATTEMPTS_MAX) {
+      continue;
     }
     // Only a line the service chose a warehouse for can be planned differently next time.
     const everyLinePinned = command.lines.every((line) => line.warehouseId !== undefined);

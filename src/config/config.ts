@@ -25,6 +25,8 @@ export interface Config {
   readonly expirationBatchSizeMax: number;
   /** Most reservations applied by one group-commit batch (one transaction). */
   readonly reservationBatchSizeMax: number;
+  /** Group-commit batches allowed in the database at once (each uses a connection). */
+  readonly reservationBatchesInFlightMax: number;
   /** How long the reservation hot path may reuse an item lookup (0 turns the cache off). */
   readonly itemCacheTtlMs: number;
   readonly idempotencyKeyRetentionMs: number;
@@ -85,7 +87,8 @@ export function loadConfig(env: Env = process.env): Config {
     expirationPollIntervalMs: readDuration(env, 'EXPIRATION_POLL_INTERVAL', '30s', 100, 3_600_000),
     expirationBatchSizeMax: readInteger(env, 'EXPIRATION_BATCH_SIZE', 500, 1, 10_000),
     reservationBatchSizeMax: readInteger(env, 'RESERVATION_BATCH_SIZE', 256, 1, 4_096),
-    itemCacheTtlMs: readDuration(env, 'ITEM_CACHE_TTL', '1s', 0, 60_000),
+    reservationBatchesInFlightMax: readInteger(env, 'RESERVATION_BATCHES_IN_FLIGHT', 1, 1, 16),
+    itemCacheTtlMs: readDuration(env, 'ITEM_CACHE_TTL', '30s', 0, 60_000),
     idempotencyKeyRetentionMs: readDuration(
       env,
       'IDEMPOTENCY_KEY_RETENTION',

@@ -31,7 +31,11 @@ interface EndRow {
 
 export function createEndBatcher(
   db: Database,
-  options: { readonly batchSizeMax: number; readonly logger: Logger },
+  options: {
+    readonly batchSizeMax: number;
+    readonly batchesInFlightMax?: number;
+    readonly logger: Logger;
+  },
 ): ReservationEndBatcher {
   return createGroupCommitQueue<EndRequest, EndResult>({
     name: 'reservation end',

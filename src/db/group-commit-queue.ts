@@ -23,11 +23,17 @@ const BATCH_ATTEMPTS_MAX = 5;
 export function createGroupCommitQueue<Request, Result>(options: {
   readonly name: string;
   readonly batchSizeMax: number;
+  /**
+   * Batches allowed in the database at once. Two batches on different stock rows use two cores;
+   * on the same rows the second waits for the first's row locks, so more never oversells.
+   */
+  readonly batchesInFlightMax?: number;
   readonly logger: Logger;
   readonly send: (batch: readonly Request[]) => Promise<Result[]>;
 }): GroupCommitQueue<Request, Result> {
   const queue: Waiting<Request, Result>[] = [];
-  let inFlight = false;
+  const inFlightMax = options.batchesInFlightMax ?? 1;
+  let inFlight = 0;
 
   async function sendWithRetry(batch: readonly Request[]): Promise<Result[]> {
     for (let attempt = 1; ; attempt++) {
@@ -43,10 +49,10 @@ export function createGroupCommitQueue<Request, Result>(options: {
   }
 
   function flush(): void {
-    if (inFlight || queue.length === 0) {
+    if (inFlight >= inFlightMax || queue.length === 0) {
       return;
     }
-    inFlight = true;
+    inFlight++;
     const batch = queue.splice(0, options.batchSizeMax);
     sendWithRetry(batch.map((waiting) => waiting.request))
       .then((results) => {
@@ -64,7 +70,7 @@ export function createGroupCommitQueue<Request, Result>(options: {
         }
       })
       .finally(() => {
-        inFlight = false;
+        inFlight--;
         flush();
       });
   }

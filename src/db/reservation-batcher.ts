@@ -23,7 +23,11 @@ interface BatchRow {
 
 export function createReservationBatcher(
   db: Database,
-  options: { readonly batchSizeMax: number; readonly logger: Logger },
+  options: {
+    readonly batchSizeMax: number;
+    readonly batchesInFlightMax?: number;
+    readonly logger: Logger;
+  },
 ): ReservationBatcher {
   return createGroupCommitQueue<PlannedReservation, BatchedReservationResult>({
     name: 'reservation',

@@ -51,9 +51,14 @@ export async function createService(
     newId: randomUUID,
     reservationBatcher: createReservationBatcher(db, {
       batchSizeMax: config.reservationBatchSizeMax,
+      batchesInFlightMax: config.reservationBatchesInFlightMax,
       logger,
     }),
-    endBatcher: createEndBatcher(db, { batchSizeMax: config.reservationBatchSizeMax, logger }),
+    endBatcher: createEndBatcher(db, {
+      batchSizeMax: config.reservationBatchSizeMax,
+      batchesInFlightMax: config.reservationBatchesInFlightMax,
+      logger,
+    }),
     settings: {
       reservationTtlMs: config.reservationTtlMs,
       idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,

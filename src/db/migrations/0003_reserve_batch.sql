@@ -27,30 +27,42 @@ LANGUAGE plpgsql AS $$
 -- The result columns share names with table columns; inside the body a bare name is the column.
 #variable_conflict use_column
 DECLARE
-  v_available jsonb := '{}'::jsonb;
-  v_trial jsonb;
-  v_key text;
-  v_units bigint;
-  v_request jsonb;
-  v_line jsonb;
-  v_index integer := 0;
-  v_fits boolean;
+  -- Stock levels the batch touches, in key order: availability and any refusal, by position.
+  k_item uuid[];
+  k_warehouse text[];
+  k_available bigint[];
+  k_refusal text[];
+  -- Every line of every request, in request order, with the position of its stock level.
+  l_request integer[];
+  l_key integer[];
+  l_item uuid[];
+  l_warehouse text[];
+  l_quantity bigint[];
+  v_lines integer;
+  v_requests integer := jsonb_array_length(p_requests);
+  v_pos integer := 1;
+  v_start integer;
+  v_failed_at integer;
+  v_key integer;
   v_accepted integer[] := '{}';
+  v_failed_index integer[] := '{}';
   v_failed_item uuid[] := '{}';
   v_failed_warehouse text[] := '{}';
   v_failed_available bigint[] := '{}';
-  v_failed_index integer[] := '{}';
   v_failed_code text[] := '{}';
-  v_refusals jsonb := '{}'::jsonb;
-  v_refusal text;
   v_plan jsonb;
 BEGIN
-  FOR v_key, v_units, v_refusal IN
-    SELECT s.item_id::text || '|' || s.warehouse_id,
-      s.on_hand - s.reserved - s.committed - s.damaged - s.safety_stock - s.backordered,
+  SELECT array_agg(k.item_id ORDER BY k.item_id, k.warehouse_id),
+    array_agg(k.warehouse_id ORDER BY k.item_id, k.warehouse_id),
+    array_agg(k.available ORDER BY k.item_id, k.warehouse_id),
+    array_agg(k.refusal ORDER BY k.item_id, k.warehouse_id)
+  INTO k_item, k_warehouse, k_available, k_refusal
+  FROM (
+    SELECT s.item_id, s.warehouse_id,
+      s.on_hand - s.reserved - s.committed - s.damaged - s.safety_stock - s.backordered AS available,
       CASE WHEN i.sales_blocked THEN 'SALES_BLOCKED'
            WHEN i.discontinued THEN 'ITEM_DISCONTINUED'
-           WHEN NOT w.active THEN 'WAREHOUSE_INACTIVE' END
+           WHEN NOT w.active THEN 'WAREHOUSE_INACTIVE' END AS refusal
     FROM stock_levels s
     JOIN items i ON i.id = s.item_id
     JOIN warehouses w ON w.id = s.warehouse_id
@@ -60,39 +72,51 @@ BEGIN
     ) wanted ON wanted.item_id = s.item_id AND wanted.warehouse_id = s.warehouse_id
     ORDER BY s.item_id, s.warehouse_id
     FOR UPDATE OF s
-  LOOP
-    v_available := v_available || jsonb_build_object(v_key, v_units);
-    IF v_refusal IS NOT NULL THEN
-      v_refusals := v_refusals || jsonb_build_object(v_key, v_refusal);
-    END IF;
-  END LOOP;
+  ) k;
 
-  -- Decide each request in arrival order against what earlier ones left. A request is tried on a
-  -- copy, so two of its lines on one stock level count against each other, and a request that
-  -- does not fit leaves nothing behind.
-  FOR v_request IN SELECT value FROM jsonb_array_elements(p_requests) LOOP
-    v_fits := true;
-    v_trial := v_available;
-    FOR v_line IN SELECT value FROM jsonb_array_elements(v_request->'lines') LOOP
-      v_key := (v_line->>'item_id') || '|' || (v_line->>'warehouse_id');
-      v_units := coalesce((v_trial->>v_key)::bigint, 0);
-      v_refusal := v_refusals->>v_key;
-      IF v_refusal IS NOT NULL OR v_units < (v_line->>'quantity')::bigint THEN
-        v_fits := false;
-        v_failed_index := v_failed_index || v_index;
-        v_failed_code := v_failed_code || coalesce(v_refusal, 'INSUFFICIENT_STOCK');
-        v_failed_item := v_failed_item || (v_line->>'item_id')::uuid;
-        v_failed_warehouse := v_failed_warehouse || (v_line->>'warehouse_id');
-        v_failed_available := v_failed_available || GREATEST(v_units, 0);
-        EXIT;
+  SELECT array_agg((r.ordinality - 1)::integer ORDER BY r.ordinality, l.ordinality),
+    array_agg(k.position::integer ORDER BY r.ordinality, l.ordinality),
+    array_agg((l.value->>'item_id')::uuid ORDER BY r.ordinality, l.ordinality),
+    array_agg(l.value->>'warehouse_id' ORDER BY r.ordinality, l.ordinality),
+    array_agg((l.value->>'quantity')::bigint ORDER BY r.ordinality, l.ordinality)
+  INTO l_request, l_key, l_item, l_warehouse, l_quantity
+  FROM jsonb_array_elements(p_requests) WITH ORDINALITY r
+  CROSS JOIN jsonb_array_elements(r.value->'lines') WITH ORDINALITY l
+  LEFT JOIN unnest(k_item, k_warehouse) WITH ORDINALITY AS k(item_id, warehouse_id, position)
+    ON k.item_id = (l.value->>'item_id')::uuid AND k.warehouse_id = l.value->>'warehouse_id';
+  v_lines := coalesce(cardinality(l_request), 0);
+
+  -- Decide each request in arrival order against what earlier ones left. Its lines take their
+  -- units as they go (so two lines on one stock level count against each other); a request that
+  -- does not fit gives back what its earlier lines took.
+  FOR v_request IN 0 .. v_requests - 1 LOOP
+    v_start := v_pos;
+    v_failed_at := NULL;
+    WHILE v_pos <= v_lines AND l_request[v_pos] = v_request LOOP
+      IF v_failed_at IS NULL THEN
+        v_key := l_key[v_pos];
+        IF v_key IS NULL OR k_refusal[v_key] IS NOT NULL OR k_available[v_key] < l_quantity[v_pos] THEN
+          v_failed_at := v_pos;
+          v_failed_index := v_failed_index || v_request;
+          v_failed_item := v_failed_item || l_item[v_pos];
+          v_failed_warehouse := v_failed_warehouse || l_warehouse[v_pos];
+          v_failed_available := v_failed_available
+            || GREATEST(CASE WHEN v_key IS NULL THEN 0 ELSE k_available[v_key] END, 0);
+          v_failed_code := v_failed_code
+            || coalesce(CASE WHEN v_key IS NULL THEN NULL ELSE k_refusal[v_key] END, 'INSUFFICIENT_STOCK');
+        ELSE
+          k_available[v_key] := k_available[v_key] - l_quantity[v_pos];
+        END IF;
       END IF;
-      v_trial := jsonb_set(v_trial, ARRAY[v_key], to_jsonb(v_units - (v_line->>'quantity')::bigint));
+      v_pos := v_pos + 1;
     END LOOP;
-    IF v_fits THEN
-      v_available := v_trial;
-      v_accepted := v_accepted || v_index;
+    IF v_failed_at IS NULL THEN
+      v_accepted := v_accepted || v_request;
+    ELSE
+      FOR v_undo IN v_start .. v_failed_at - 1 LOOP
+        k_available[l_key[v_undo]] := k_available[l_key[v_undo]] + l_quantity[v_undo];
+      END LOOP;
     END IF;
-    v_index := v_index + 1;
   END LOOP;
 
   IF cardinality(v_accepted) > 0 THEN
