@@ -61,7 +61,9 @@ export function createGroupCommitQueue<Request, Result>(options: {
             `assertion failed: ${options.name} batch of ${batch.length} answered ${results.length}`,
           );
         }
-        results.forEach((result, index) => batch[index]?.resolve(result));
+        results.forEach((result, index) => {
+          batch[index]?.resolve(result);
+        });
       })
       .catch((error: unknown) => {
         options.logger.error({ err: error, batch: batch.length }, `${options.name} batch failed`);
