@@ -8,6 +8,7 @@ import { createService } from '../src/main/create-service.ts';
 import { checkBooks, createBenchDatabase, loadProducts, loadReservations } from './lib/database.ts';
 import { type LoadResult, percentile, runLoad } from './lib/load.ts';
 import { type RunningService, startService } from './lib/service.ts';
+import { runWrk } from './lib/wrk.ts';
 import {
   availabilityReads,
   hotReserve,
@@ -32,6 +33,11 @@ const program = new Command()
   .option('--duration <seconds>', 'measured seconds per load scenario', '15')
   .option('--warmup <seconds>', 'unmeasured seconds before each', '3')
   .option('--connections <n>', 'concurrent connections', '64')
+  .option(
+    '--driver <name>',
+    'load generator for single-request scenarios: node (undici) or wrk',
+    'node',
+  )
   .option('--expired <n>', 'reservations for the expiry scenario', '1000000')
   .option('--large-items <n>', 'items for the large-data scenario', '1000000')
   .option('--large-reservations <n>', 'reservation rows for the large-data scenario', '10000000')
@@ -56,6 +62,7 @@ const extraEnv: Record<string, string> = Object.fromEntries(
 const rows: string[] = [];
 const header =
   'scenario                 req/s   p50 ms   p99 ms  errors  non-2xx  peak RSS MiB  books';
+const driverNote = `load generator: ${opts.driver === 'wrk' ? 'wrk (hot, uniform, reads; node for the rest)' : 'node (undici)'}`;
 function report(name: string, result: LoadResult, rssMiB: number, books: string): void {
   const perSecond = (result.requests / result.durationMs) * 1000;
   const non2xx = Object.entries(result.statuses)
@@ -64,8 +71,8 @@ function report(name: string, result: LoadResult, rssMiB: number, books: string)
   const line = [
     name.padEnd(22),
     perSecond.toFixed(0).padStart(7),
-    percentile(result.latenciesMs, 50).toFixed(1).padStart(8),
-    percentile(result.latenciesMs, 99).toFixed(1).padStart(8),
+    (result.p50Ms ?? percentile(result.latenciesMs, 50)).toFixed(1).padStart(8),
+    (result.p99Ms ?? percentile(result.latenciesMs, 99)).toFixed(1).padStart(8),
     String(result.errors).padStart(7),
     String(non2xx).padStart(8),
     rssMiB.toFixed(0).padStart(13),
@@ -76,6 +83,13 @@ function report(name: string, result: LoadResult, rssMiB: number, books: string)
 }
 
 async function drive(scenario: LoadScenario, service: RunningService): Promise<LoadResult> {
+  if (opts.driver === 'wrk' && scenario.wrk !== undefined) {
+    const wrkOptions = { baseUrl: service.baseUrl, connections, env: scenario.wrk };
+    if (warmupMs > 0) {
+      await runWrk({ ...wrkOptions, durationMs: Math.max(1000, warmupMs) });
+    }
+    return runWrk({ ...wrkOptions, durationMs });
+  }
   if (warmupMs > 0) {
     await runLoad({
       baseUrl: service.baseUrl,
@@ -91,7 +105,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`,
   );
-  process.stdout.write(`command: npm run bench -- ${process.argv.slice(2).join(' ')}\n${header}\n`);
+  process.stdout.write(
+    `command: npm run bench -- ${process.argv.slice(2).join(' ')}\n${driverNote}\n${header}\n`,
+  );
   const bench = await createBenchDatabase();
   try {
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected.has(s.name))) {

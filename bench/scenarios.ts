@@ -12,6 +12,8 @@ export interface LoadScenario {
   readonly env?: Readonly<Record<string, string>>;
   setup(db: Database): Promise<void>;
   readonly step: Step;
+  /** Settings for bench/wrk/request.lua when the scenario can be driven by wrk. */
+  readonly wrk?: Readonly<Record<string, string>>;
 }
 
 const HOT_STOCK = 1_000_000_000;
@@ -22,6 +24,7 @@ const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(7, '0')
 
 export const hotReserve: LoadScenario = {
   name: 'hot-reserve',
+  wrk: { SCENARIO: 'reserve', PREFIX: 'hot', COUNT: '1' },
   title: 'POST /inventory/reserve, one hot SKU',
   setup: (db) =>
     loadProducts(db, { prefix: 'hot', count: 1, onHand: HOT_STOCK, warehouses: ['default'] }),
@@ -36,6 +39,7 @@ export const hotReserve: LoadScenario = {
 
 export const uniformReserve: LoadScenario = {
   name: 'uniform-reserve',
+  wrk: { SCENARIO: 'reserve', PREFIX: 'uni', COUNT: String(UNIFORM_SKUS) },
   title: `POST /inventory/reserve, uniform over ${UNIFORM_SKUS} SKUs`,
   setup: (db) =>
     loadProducts(db, {
@@ -87,6 +91,7 @@ export const cartReserve: LoadScenario = {
 
 export const availabilityReads: LoadScenario = {
   name: 'availability-reads',
+  wrk: { SCENARIO: 'read', PREFIX: 'read', COUNT: String(UNIFORM_SKUS) },
   title: 'GET /api/inventory/products/:id/availability, uniform over 10000 SKUs in 3 warehouses',
   async setup(db) {
     await loadWarehouses(db);

@@ -17,6 +17,9 @@ export interface LoadResult {
   readonly statuses: Readonly<Record<number, number>>;
   readonly errors: number;
   readonly latenciesMs: Float64Array;
+  /** Set when the driver reports percentiles itself (wrk) instead of every latency. */
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
 }
 
 /** One unit of work for a worker: usually one request, or a short chain (mixed checkout). */

@@ -95,16 +95,7 @@ export async function reserveStock(
       return reserveInTransaction(deps, command, context);
     }
     const lines = plan.allocations.map((a, index) => toLine(a, index + 1));
-    const planned = {
-      id: deps.newId(),
-      orderId: command.orderId,
-      ttlMs: command.ttlMs ?? deps.settings.reservationTtlMs,
-      actor: context.actor,
-      correlationId: context.correlationId,
-      allocationStrategy: strategy,
-      destinationPostalCode: command.destination?.postalCode,
-      lines,
-    };
+    const planned = plannedReservation(deps, command, context, strategy, lines);
     const result = await deps.reservationBatcher.submit(planned);
     if (result.ok) {
       return heldOutcome(planned, lines, result);
@@ -182,7 +173,19 @@ async function reserveNamedWarehouses(
       sku: item.sku,
     };
   });
-  const planned: PlannedReservation = {
+  const planned = plannedReservation(deps, command, context, strategy, lines);
+  const result = await deps.reservationBatcher.submit(planned);
+  return result.ok ? heldOutcome(planned, lines, result) : undefined;
+}
+
+function plannedReservation(
+  deps: AppDeps,
+  command: ReserveCommand,
+  context: RequestContext,
+  strategy: AllocationStrategyName,
+  lines: readonly ReservationLineDetail[],
+): PlannedReservation {
+  return {
     id: deps.newId(),
     orderId: command.orderId,
     ttlMs: command.ttlMs ?? deps.settings.reservationTtlMs,
@@ -192,8 +195,6 @@ async function reserveNamedWarehouses(
     destinationPostalCode: command.destination?.postalCode,
     lines,
   };
-  const result = await deps.reservationBatcher.submit(planned);
-  return result.ok ? heldOutcome(planned, lines, result) : undefined;
 }
 
 function heldOutcome(
