@@ -272,16 +272,10 @@ async function reserveOnce(
   }
   await holdPlannedStock(uow, plan.allocations);
 
-  const reservation = await uow.reservations.insert({
-    id: deps.newId(),
-    orderId: command.orderId,
-    ttlMs: command.ttlMs ?? deps.settings.reservationTtlMs,
-    actor: context.actor,
-    correlationId: context.correlationId,
-    allocationStrategy: strategy,
-    destinationPostalCode: command.destination?.postalCode,
-  });
   const lines = plan.allocations.map((a, index) => toLine(a, index + 1));
+  const reservation = await uow.reservations.insert(
+    plannedReservation(deps, command, context, strategy, lines),
+  );
   await uow.reservations.insertLines(reservation.id, lines);
   await recordLineStep(uow, 'reserve', lines, reservation, context);
   const outcome: ReservationOutcome = { reservation, lines };
