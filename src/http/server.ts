@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger as PinoLogger } from 'pino';
 import type { AppDeps } from '../app/ports.ts';
 import { type ErrorCode, isDomainError } from '../domain/errors.ts';
+import { CORRELATION_ID_LENGTH_MAX } from '../domain/limits.ts';
 import { errorBody, HTTP_STATUS_OF } from './error-mapping.ts';
 import { adminProductRoutes } from './routes/admin-product.routes.ts';
 import { type HealthProbe, healthRoutes } from './routes/health.routes.ts';
@@ -37,7 +38,8 @@ const BODY_LIMIT_BYTES = 64 * 1024;
  * router's default of 100 refused valid 101..128-character ids), so the schema names the problem.
  */
 const PATH_PARAM_LENGTH_MAX = 1024;
-const REQUEST_ID_PATTERN = /^[\x21-\x7E]{1,128}$/;
+/** A caller's X-Request-Id is kept when it is visible ASCII and not too long. */
+const REQUEST_ID_PATTERN = new RegExp(`^[\\x21-\\x7E]{1,${CORRELATION_ID_LENGTH_MAX}}$`);
 
 /** SQLSTATE classes and socket errors that mean "the database is not there right now". */
 const UNAVAILABLE_SQLSTATE_PREFIXES = ['08', '57P'];

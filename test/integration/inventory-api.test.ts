@@ -336,3 +336,25 @@ describe('sales blocks on the hot path', () => {
     );
   });
 });
+
+describe('request ids and actors', () => {
+  test('X-Request-Id is echoed and recorded on the ledger; an over-long one is replaced', async () => {
+    const response = await t.request(
+      'POST',
+      '/inventory/init',
+      { productId: 'rid-1', quantity: 5 },
+      { 'x-request-id': 'req-abc-123', 'x-actor': 'buyer-7' },
+    );
+    assert.equal(response.status, 201);
+    assert.equal(response.headers['x-request-id'], 'req-abc-123');
+    const rows = await t.db.query<{ correlation_id: string; actor: string }>(
+      `SELECT m.correlation_id, m.actor FROM stock_movements m JOIN items i ON i.id = m.item_id
+       WHERE i.product_id = 'rid-1'`,
+    );
+    assert.deepEqual(rows, [{ correlation_id: 'req-abc-123', actor: 'buyer-7' }]);
+    const long = await t.request('GET', '/inventory/rid-1', undefined, {
+      'x-request-id': 'x'.repeat(129),
+    });
+    assert.match(String(long.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  });
+});
