@@ -4,6 +4,7 @@ import { DEFAULT_WAREHOUSE_ID } from '../domain/stock.ts';
 import { getItemOfProduct } from './get-inventory.ts';
 import type { AppDeps, RequestContext } from './ports.ts';
 import type { ProductStock } from './product-stock.ts';
+import { stockMovement } from './stock-movement.ts';
 
 export interface AddStockCommand {
   readonly productId: string;
@@ -34,18 +35,17 @@ export async function addStock(
       );
     }
     await uow.movements.append([
-      {
-        itemId: item.id,
-        warehouseId: DEFAULT_WAREHOUSE_ID,
-        kind: 'RECEIPT',
-        deltas: { onHand: command.quantity },
-        reason: 'add-stock',
-        referenceType: 'product',
-        referenceId: command.productId,
-        reservationId: null,
-        actor: context.actor,
-        correlationId: context.correlationId ?? null,
-      },
+      stockMovement(
+        {
+          itemId: item.id,
+          warehouseId: DEFAULT_WAREHOUSE_ID,
+          kind: 'RECEIPT',
+          deltas: { onHand: command.quantity },
+          reason: 'add-stock',
+          reference: { type: 'product', id: command.productId },
+        },
+        context,
+      ),
     ]);
     const totals = await uow.stock.sumForItem(item.id);
     if (totals === undefined) {

@@ -17,6 +17,7 @@ import type {
   StockLevelRecord,
   UnitOfWork,
 } from './ports.ts';
+import { stockMovement } from './stock-movement.ts';
 
 /** A document a change refers to (a purchase order, a count sheet, a return): type and id. */
 export interface StockReference {
@@ -99,18 +100,17 @@ export async function applyAdjustment(
   const delta = value - applied.previous;
   const deltas: Partial<Record<Bucket, number>> = { [command.bucket]: delta };
   await uow.movements.append([
-    {
-      itemId: item.id,
-      warehouseId: command.warehouseId,
-      kind: 'ADJUST',
-      deltas,
-      reason: withNote(command.reason, command.note),
-      referenceType: command.reference?.type ?? null,
-      referenceId: command.reference?.id ?? null,
-      reservationId: null,
-      actor: context.actor,
-      correlationId: context.correlationId ?? null,
-    },
+    stockMovement(
+      {
+        itemId: item.id,
+        warehouseId: command.warehouseId,
+        kind: 'ADJUST',
+        deltas,
+        reason: withNote(command.reason, command.note),
+        reference: command.reference,
+      },
+      context,
+    ),
   ]);
   return {
     item,

@@ -1,7 +1,11 @@
 import { isSqlError } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { RESERVATION_TTL_MS_MAX, RESERVATION_TTL_MS_MIN } from '../domain/limits.ts';
-import { explainRefusedMove, type ReservationMove } from '../domain/reservation.ts';
+import {
+  explainRefusedMove,
+  type ReservationMove,
+  type ReservationStatus,
+} from '../domain/reservation.ts';
 import { distributeCommit } from '../domain/reservation-effects.ts';
 import { applyLineStep } from './apply-line-step.ts';
 import type { AppDeps, RequestContext, ReservationRecord, UnitOfWork } from './ports.ts';
@@ -129,28 +133,21 @@ export function fulfilReservation(
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
-  return deps.tx.run(async (uow) => {
-    const reservation =
-      (await uow.reservations.moveStatus({
-        id: reservationId,
-        from: ['COMMITTED'],
-        to: 'FULFILLED',
-        requireUnexpired: false,
-      })) ?? (await refuse(uow, reservationId, 'fulfil'));
-    const lines = await uow.reservations.findLines(reservationId);
-    try {
-      await applyLineStep(uow, 'fulfil', lines, reservation, context);
-    } catch (error) {
-      if (isSqlError(error) && error.code === '23514') {
-        throw new DomainError(
-          'INSUFFICIENT_STOCK',
-          `reservation ${reservationId} has backordered units that are not in stock yet`,
-          { reservationId },
-        );
-      }
-      throw error;
+  return moveAndApply(
+    deps,
+    reservationId,
+    { from: 'COMMITTED', to: 'FULFILLED', move: 'fulfil' },
+    context,
+  ).catch((error: unknown) => {
+    // Backordered units whose stock has not arrived would take on hand below what is held.
+    if (isSqlError(error) && error.code === '23514') {
+      throw new DomainError(
+        'INSUFFICIENT_STOCK',
+        `reservation ${reservationId} has backordered units that are not in stock yet`,
+        { reservationId },
+      );
     }
-    return { reservation, lines };
+    throw error;
   });
 }
 
@@ -181,16 +178,34 @@ export function expireReservationNow(
   reservationId: string,
   context: RequestContext,
 ): Promise<ReservationOutcome> {
+  return moveAndApply(
+    deps,
+    reservationId,
+    { from: 'PENDING', to: 'EXPIRED', move: 'expire' },
+    context,
+  );
+}
+
+/**
+ * One status move (no expiry condition) and the stock and ledger effects of its step, in one
+ * transaction; the step is the move's name (fulfil, expire).
+ */
+function moveAndApply(
+  deps: AppDeps,
+  reservationId: string,
+  spec: { from: ReservationStatus; to: ReservationStatus; move: 'fulfil' | 'expire' },
+  context: RequestContext,
+): Promise<ReservationOutcome> {
   return deps.tx.run(async (uow) => {
     const reservation =
       (await uow.reservations.moveStatus({
         id: reservationId,
-        from: ['PENDING'],
-        to: 'EXPIRED',
+        from: [spec.from],
+        to: spec.to,
         requireUnexpired: false,
-      })) ?? (await refuse(uow, reservationId, 'expire'));
+      })) ?? (await refuse(uow, reservationId, spec.move));
     const lines = await uow.reservations.findLines(reservationId);
-    await applyLineStep(uow, 'expire', lines, reservation, context);
+    await applyLineStep(uow, spec.move, lines, reservation, context);
     return { reservation, lines };
   });
 }

@@ -4,6 +4,7 @@ import { availableOf, DEFAULT_WAREHOUSE_ID } from '../domain/stock.ts';
 import { checkProductKnown } from './check-product.ts';
 import type { AppDeps, RequestContext } from './ports.ts';
 import type { ProductStock } from './product-stock.ts';
+import { stockMovement } from './stock-movement.ts';
 
 export interface InitInventoryCommand {
   readonly productId: string;
@@ -47,18 +48,17 @@ export async function initInventory(
     });
     if (command.quantity > 0) {
       await uow.movements.append([
-        {
-          itemId: item.id,
-          warehouseId: DEFAULT_WAREHOUSE_ID,
-          kind: 'INIT',
-          deltas: { onHand: command.quantity },
-          reason: 'init',
-          referenceType: 'product',
-          referenceId: command.productId,
-          reservationId: null,
-          actor: context.actor,
-          correlationId: context.correlationId ?? null,
-        },
+        stockMovement(
+          {
+            itemId: item.id,
+            warehouseId: DEFAULT_WAREHOUSE_ID,
+            kind: 'INIT',
+            deltas: { onHand: command.quantity },
+            reason: 'init',
+            reference: { type: 'product', id: command.productId },
+          },
+          context,
+        ),
       ]);
     }
     return { item, totals: { ...level, available: availableOf(level) } };

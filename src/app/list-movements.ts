@@ -1,18 +1,7 @@
-import type { MovementKind } from '../domain/stock.ts';
-import type { AppDeps, MovementRecord } from './ports.ts';
+import type { AppDeps, MovementFilter, MovementRecord } from './ports.ts';
 
-export interface ListMovementsQuery {
-  readonly itemId?: string | undefined;
-  readonly productId?: string | undefined;
-  readonly warehouseId?: string | undefined;
-  readonly kind?: MovementKind | undefined;
-  readonly reservationId?: string | undefined;
-  readonly since?: Date | undefined;
-  readonly until?: Date | undefined;
-  /** Movements older than this id (the previous page's next cursor). */
-  readonly beforeId?: number | undefined;
-  readonly limit: number;
-}
+/** The history filter, as the repository takes it. */
+export type ListMovementsQuery = MovementFilter;
 
 export interface MovementPage {
   readonly movements: readonly MovementRecord[];

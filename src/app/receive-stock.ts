@@ -1,9 +1,8 @@
-import { ON_HAND_MAX } from '../domain/limits.ts';
 import { type StockReference, withNote } from './adjust-stock.ts';
 import { assertStocked, checkWarehouse, getItemByRef } from './item-ref.ts';
 import type { AppDeps, ItemRef, RequestContext } from './ports.ts';
 import type { StockChangeOutcome } from './register-incoming.ts';
-import { explainReceiveRefusal } from './transfer-stock.ts';
+import { receiveIntoStock } from './transfer-stock.ts';
 
 export interface ReceiveStockCommand {
   readonly item: ItemRef;
@@ -27,29 +26,14 @@ export async function receiveStock(
     const item = await getItemByRef(uow, command.item);
     assertStocked(item);
     await checkWarehouse(uow, command.warehouseId, 'warehouse_id', { allowInactive: true });
-    const level = await uow.adjustments.receiveIncoming({
-      itemId: item.id,
-      warehouseId: command.warehouseId,
-      quantity: command.quantity,
-      onHandMax: ON_HAND_MAX,
-    });
-    if (level === undefined) {
-      throw await explainReceiveRefusal(uow, item, command.warehouseId, command.quantity);
-    }
-    await uow.movements.append([
-      {
-        itemId: item.id,
-        warehouseId: command.warehouseId,
-        kind: 'RECEIVE',
-        deltas: { incoming: -command.quantity, onHand: command.quantity },
-        reason: withNote('receive', command.note),
-        referenceType: command.reference?.type ?? null,
-        referenceId: command.reference?.id ?? null,
-        reservationId: null,
-        actor: context.actor,
-        correlationId: context.correlationId ?? null,
-      },
-    ]);
+    const level = await receiveIntoStock(
+      uow,
+      item,
+      command.warehouseId,
+      command.quantity,
+      { reason: withNote('receive', command.note), reference: command.reference },
+      context,
+    );
     return { item, level };
   });
 }

@@ -2,6 +2,7 @@ import { ON_HAND_MAX } from '../domain/limits.ts';
 import { type StockReference, withNote } from './adjust-stock.ts';
 import { assertStocked, checkWarehouse, getItemByRef } from './item-ref.ts';
 import type { AppDeps, ItemRecord, ItemRef, RequestContext, StockLevelRecord } from './ports.ts';
+import { stockMovement } from './stock-movement.ts';
 import { limitExceeded } from './transfer-stock.ts';
 
 export interface RegisterIncomingCommand {
@@ -43,18 +44,17 @@ export async function registerIncoming(
       throw limitExceeded(item, command.warehouseId, 'incoming');
     }
     await uow.movements.append([
-      {
-        itemId: item.id,
-        warehouseId: command.warehouseId,
-        kind: 'INCOMING',
-        deltas: { incoming: command.quantity },
-        reason: withNote('incoming', command.note),
-        referenceType: command.reference?.type ?? null,
-        referenceId: command.reference?.id ?? null,
-        reservationId: null,
-        actor: context.actor,
-        correlationId: context.correlationId ?? null,
-      },
+      stockMovement(
+        {
+          itemId: item.id,
+          warehouseId: command.warehouseId,
+          kind: 'INCOMING',
+          deltas: { incoming: command.quantity },
+          reason: withNote('incoming', command.note),
+          reference: command.reference,
+        },
+        context,
+      ),
     ]);
     return { item, level };
   });

@@ -12,6 +12,7 @@ import type {
   TransferRecord,
   UnitOfWork,
 } from './ports.ts';
+import { stockMovement } from './stock-movement.ts';
 
 export interface TransferStockCommand {
   readonly item: ItemRef;
@@ -174,31 +175,53 @@ export async function receiveTransfer(
     if (item === undefined) {
       throw new Error(`assertion failed: transfer ${transferId} names a missing item`);
     }
-    const level = await uow.adjustments.receiveIncoming({
-      itemId: transfer.itemId,
-      warehouseId: transfer.toWarehouseId,
-      quantity: transfer.quantity,
-      onHandMax: ON_HAND_MAX,
-    });
-    if (level === undefined) {
-      throw await explainReceiveRefusal(uow, item, transfer.toWarehouseId, transfer.quantity);
-    }
-    await uow.movements.append([
-      {
-        itemId: transfer.itemId,
-        warehouseId: transfer.toWarehouseId,
-        kind: 'RECEIVE',
-        deltas: { incoming: -transfer.quantity, onHand: transfer.quantity },
-        reason: 'transfer-receive',
-        referenceType: REFERENCE_TYPE,
-        referenceId: transfer.id,
-        reservationId: null,
-        actor: context.actor,
-        correlationId: context.correlationId ?? null,
-      },
-    ]);
+    await receiveIntoStock(
+      uow,
+      item,
+      transfer.toWarehouseId,
+      transfer.quantity,
+      { reason: 'transfer-receive', reference: { type: REFERENCE_TYPE, id: transfer.id } },
+      context,
+    );
     return { transfer, item };
   });
+}
+
+/**
+ * Moves `quantity` units from incoming to on hand (one conditional UPDATE: only as many as are
+ * incoming) and writes the RECEIVE ledger row; shared by receipts and transfer receives.
+ */
+export async function receiveIntoStock(
+  uow: UnitOfWork,
+  item: ItemRecord,
+  warehouseId: string,
+  quantity: number,
+  why: { readonly reason: string; readonly reference?: { type: string; id: string } | undefined },
+  context: RequestContext,
+): Promise<StockLevelRecord> {
+  const level = await uow.adjustments.receiveIncoming({
+    itemId: item.id,
+    warehouseId,
+    quantity,
+    onHandMax: ON_HAND_MAX,
+  });
+  if (level === undefined) {
+    throw await explainReceiveRefusal(uow, item, warehouseId, quantity);
+  }
+  await uow.movements.append([
+    stockMovement(
+      {
+        itemId: item.id,
+        warehouseId,
+        kind: 'RECEIVE',
+        deltas: { incoming: -quantity, onHand: quantity },
+        reason: why.reason,
+        reference: why.reference,
+      },
+      context,
+    ),
+  ]);
+  return level;
 }
 
 export async function getTransfer(deps: AppDeps, transferId: string): Promise<TransferOutcome> {
