@@ -44,3 +44,15 @@ export const ErrorResponseSchema = Type.Object({
 export function envelope<T extends TSchema>(data: T) {
   return Type.Object({ success: Type.Literal(true), message: Type.String(), data });
 }
+
+/** A stock level's buckets and derived `available`, as every snake_case view shows them. */
+export const STOCK_BUCKET_FIELDS = {
+  on_hand: Type.Integer(),
+  reserved: Type.Integer(),
+  committed: Type.Integer(),
+  incoming: Type.Integer(),
+  damaged: Type.Integer(),
+  safety_stock: Type.Integer(),
+  backordered: Type.Integer(),
+  available: Type.Integer(),
+};

@@ -9,7 +9,7 @@ import {
 } from '../../domain/item-catalog.ts';
 import { ITEM_STATUSES } from '../../domain/item-status.ts';
 import { ID_LENGTH_MAX, ID_PATTERN } from '../../domain/limits.ts';
-import { IdSchema, UuidSchema } from './common.schemas.ts';
+import { IdSchema, STOCK_BUCKET_FIELDS, UuidSchema } from './common.schemas.ts';
 
 /**
  * The item catalog (seed 004's Create/Get/Update/ListInventoryItems) in seed 002's style:
@@ -134,14 +134,7 @@ export const NextCursorSchema = Type.Union([Type.String(), Type.Null()], {
 });
 
 export const StockTotalsSchema = Type.Object({
-  on_hand: Type.Integer(),
-  reserved: Type.Integer(),
-  committed: Type.Integer(),
-  incoming: Type.Integer(),
-  damaged: Type.Integer(),
-  safety_stock: Type.Integer(),
-  backordered: Type.Integer(),
-  available: Type.Integer(),
+  ...STOCK_BUCKET_FIELDS,
 });
 
 export const ItemSchema = Type.Object({

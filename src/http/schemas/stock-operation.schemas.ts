@@ -7,7 +7,7 @@ import {
   ADJUSTMENT_REASONS,
   NOTE_LENGTH_MAX,
 } from '../../domain/stock-adjustment.ts';
-import { IdSchema, QuantitySchema, UuidSchema } from './common.schemas.ts';
+import { IdSchema, QuantitySchema, STOCK_BUCKET_FIELDS, UuidSchema } from './common.schemas.ts';
 import { NextCursorSchema, PageLimitSchema, SkuSchema } from './item.schemas.ts';
 
 /** Adjustments, transfers, incoming stock, receipts and the ledger, in seed 002's style. */
@@ -116,14 +116,7 @@ const ItemIdentitySchema = {
 
 export const StockLevelSchema = Type.Object({
   warehouse_id: Type.String(),
-  on_hand: Type.Integer(),
-  reserved: Type.Integer(),
-  committed: Type.Integer(),
-  incoming: Type.Integer(),
-  damaged: Type.Integer(),
-  safety_stock: Type.Integer(),
-  backordered: Type.Integer(),
-  available: Type.Integer(),
+  ...STOCK_BUCKET_FIELDS,
   updated_at: DateTimeSchema,
 });
 

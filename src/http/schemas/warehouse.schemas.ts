@@ -9,7 +9,7 @@ import {
   WAREHOUSE_PRIORITY_MAX,
   WAREHOUSE_REGION_LENGTH_MAX,
 } from '../../domain/warehouse-fields.ts';
-import { IdSchema, UuidSchema } from './common.schemas.ts';
+import { IdSchema, STOCK_BUCKET_FIELDS, UuidSchema } from './common.schemas.ts';
 
 /**
  * Warehouse management (seed 004's Create/Get/Update/ListWarehouses, GetInventoryByLocation) in
@@ -123,14 +123,7 @@ export const WarehouseStockItemSchema = Type.Object({
   product_id: Type.String(),
   variant_id: Type.String(),
   sku: Type.Union([Type.String(), Type.Null()]),
-  on_hand: Type.Integer(),
-  reserved: Type.Integer(),
-  committed: Type.Integer(),
-  incoming: Type.Integer(),
-  damaged: Type.Integer(),
-  safety_stock: Type.Integer(),
-  backordered: Type.Integer(),
-  available: Type.Integer(),
+  ...STOCK_BUCKET_FIELDS,
   updated_at: DateTimeSchema,
 });
 
