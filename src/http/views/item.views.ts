@@ -1,6 +1,7 @@
 import type { ItemDetail } from '../../app/get-item.ts';
 import type { ItemPage, LowStockPage } from '../../app/list-items.ts';
 import type { ItemRecord } from '../../app/ports.ts';
+import { toBucketFields } from './stock-buckets.view.ts';
 
 /** Seed 002-style (snake_case) views of catalog items. */
 export function toItemView(detail: ItemDetail) {
@@ -29,14 +30,7 @@ export function toItemView(detail: ItemDetail) {
       quantity: component.quantity,
     })),
     totals: {
-      on_hand: item.onHand,
-      reserved: item.reserved,
-      committed: item.committed,
-      incoming: item.incoming,
-      damaged: item.damaged,
-      safety_stock: item.safetyStock,
-      backordered: item.backordered,
-      available: item.available,
+      ...toBucketFields(item, item.available),
     },
     created_at: item.createdAt.toISOString(),
     updated_at: item.updatedAt.toISOString(),

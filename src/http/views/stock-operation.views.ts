@@ -6,6 +6,7 @@ import type { StockChangeOutcome } from '../../app/register-incoming.ts';
 import type { TransferOutcome } from '../../app/transfer-stock.ts';
 import { availableOf } from '../../domain/stock.ts';
 import { bucketName } from '../../domain/stock-adjustment.ts';
+import { toBucketFields } from './stock-buckets.view.ts';
 
 /** Seed 002-style (snake_case) views of stock operations and the ledger. */
 function itemIdentity(item: Pick<ItemRecord, 'id' | 'sku' | 'productId' | 'variantId'>) {
@@ -20,14 +21,7 @@ function itemIdentity(item: Pick<ItemRecord, 'id' | 'sku' | 'productId' | 'varia
 export function toStockLevelView(level: StockLevelRecord) {
   return {
     warehouse_id: level.warehouseId,
-    on_hand: level.onHand,
-    reserved: level.reserved,
-    committed: level.committed,
-    incoming: level.incoming,
-    damaged: level.damaged,
-    safety_stock: level.safetyStock,
-    backordered: level.backordered,
-    available: availableOf(level),
+    ...toBucketFields(level, availableOf(level)),
     updated_at: level.updatedAt.toISOString(),
   };
 }

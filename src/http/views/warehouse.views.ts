@@ -1,5 +1,6 @@
 import type { Page } from '../../app/get-warehouse.ts';
 import type { WarehouseRecord, WarehouseStockRecord } from '../../app/ports.ts';
+import { toBucketFields } from './stock-buckets.view.ts';
 
 /** Seed 002-style (snake_case) views of warehouses and their stock. */
 export function toWarehouseView(warehouse: WarehouseRecord) {
@@ -29,14 +30,7 @@ export function toWarehouseStockView(warehouseId: string, page: Page<WarehouseSt
       product_id: level.productId,
       variant_id: level.variantId,
       sku: level.sku,
-      on_hand: level.onHand,
-      reserved: level.reserved,
-      committed: level.committed,
-      incoming: level.incoming,
-      damaged: level.damaged,
-      safety_stock: level.safetyStock,
-      backordered: level.backordered,
-      available: level.available,
+      ...toBucketFields(level, level.available),
       updated_at: level.updatedAt.toISOString(),
     })),
     next_cursor: page.nextCursor ?? null,
