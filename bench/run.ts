@@ -63,7 +63,7 @@ const extraEnv: Record<string, string> = Object.fromEntries(
 const rows: string[] = [];
 const header =
   'scenario                 req/s   p50 ms   p99 ms  errors  non-2xx  peak RSS MiB  books';
-const driverNote = `load generator: ${opts.driver === 'wrk' ? 'wrk (hot, uniform, reads; node for the rest)' : 'node (undici)'}`;
+const driverNote = `load generator: ${opts.driver === 'wrk' ? 'wrk (hot, uniform, carts, reads; node for the rest)' : 'node (undici)'}`;
 function report(name: string, result: LoadResult, rssMiB: number, books: string): void {
   const perSecond = (result.requests / result.durationMs) * 1000;
   const non2xx = Object.entries(result.statuses)

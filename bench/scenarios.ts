@@ -64,6 +64,7 @@ export const uniformReserve: LoadScenario = {
 export const cartReserve: LoadScenario = {
   name: 'cart-5-lines',
   title: 'POST /api/inventory/reservations, 5 lines allocated over 3 warehouses',
+  wrk: { SCENARIO: 'cart', PREFIX: 'cart', COUNT: String(UNIFORM_SKUS), LINES: '5' },
   async setup(db) {
     await loadWarehouses(db);
     await loadProducts(db, {

@@ -54,27 +54,41 @@ export function createGroupCommitQueue<Request, Result>(options: {
     }
     inFlight++;
     const batch = queue.splice(0, options.batchSizeMax);
-    sendWithRetry(batch.map((waiting) => waiting.request))
-      .then((results) => {
+    sendWithRetry(batch.map((waiting) => waiting.request)).then(
+      (results) => {
+        // The next batch leaves before this one's callers run, so the database works on it while
+        // they write their responses (measured: +N% on the hot SKU, see docs/PERFORMANCE.md).
+        settle();
         if (results.length !== batch.length) {
-          throw new Error(
-            `assertion failed: ${options.name} batch of ${batch.length} answered ${results.length}`,
+          fail(
+            batch,
+            new Error(
+              `assertion failed: ${options.name} batch of ${batch.length} answered ${results.length}`,
+            ),
           );
+          return;
         }
         results.forEach((result, index) => {
           batch[index]?.resolve(result);
         });
-      })
-      .catch((error: unknown) => {
-        options.logger.error({ err: error, batch: batch.length }, `${options.name} batch failed`);
-        for (const waiting of batch) {
-          waiting.reject(error);
-        }
-      })
-      .finally(() => {
-        inFlight--;
-        flush();
-      });
+      },
+      (error: unknown) => {
+        settle();
+        fail(batch, error);
+      },
+    );
+  }
+
+  function settle(): void {
+    inFlight--;
+    flush();
+  }
+
+  function fail(batch: readonly Waiting<Request, Result>[], error: unknown): void {
+    options.logger.error({ err: error, batch: batch.length }, `${options.name} batch failed`);
+    for (const waiting of batch) {
+      waiting.reject(error);
+    }
   }
 
   return {
