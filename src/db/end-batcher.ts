@@ -40,6 +40,7 @@ export function createEndBatcher(
   return createGroupCommitQueue<EndRequest, EndResult>({
     name: 'reservation end',
     ...options,
+    gatherOneTurn: db.kind === 'pglite',
     async send(batch) {
       const rows = await db.query<EndRow>('SELECT * FROM inventory_end_batch($1::jsonb)', [
         JSON.stringify(

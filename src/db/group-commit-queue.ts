@@ -28,12 +28,20 @@ export function createGroupCommitQueue<Request, Result>(options: {
    * on the same rows the second waits for the first's row locks, so more never oversells.
    */
   readonly batchesInFlightMax?: number;
+  /**
+   * The database runs on this thread (embedded PGlite): a batch blocks the event loop from the
+   * moment it is sent, so nothing could queue behind it and every batch held one request. With
+   * this set, a batch leaves one event-loop turn later (setImmediate, not a timer): every request
+   * read from the sockets in that turn joins it.
+   */
+  readonly gatherOneTurn?: boolean;
   readonly logger: Logger;
   readonly send: (batch: readonly Request[]) => Promise<Result[]>;
 }): GroupCommitQueue<Request, Result> {
   const queue: Waiting<Request, Result>[] = [];
   const inFlightMax = options.batchesInFlightMax ?? 1;
   let inFlight = 0;
+  let flushScheduled = false;
 
   async function sendWithRetry(batch: readonly Request[]): Promise<Result[]> {
     for (let attempt = 1; ; attempt++) {
@@ -48,6 +56,20 @@ export function createGroupCommitQueue<Request, Result>(options: {
     }
   }
 
+  function requestFlush(): void {
+    if (options.gatherOneTurn !== true) {
+      flush();
+      return;
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(() => {
+        flushScheduled = false;
+        flush();
+      });
+    }
+  }
+
   function flush(): void {
     if (inFlight >= inFlightMax || queue.length === 0) {
       return;
@@ -57,7 +79,7 @@ export function createGroupCommitQueue<Request, Result>(options: {
     sendWithRetry(batch.map((waiting) => waiting.request)).then(
       (results) => {
         // The next batch leaves before this one's callers run, so the database works on it while
-        // they write their responses (measured: +N% on the hot SKU, see docs/PERFORMANCE.md).
+        // they write their responses.
         settle();
         if (results.length !== batch.length) {
           fail(
@@ -81,7 +103,7 @@ export function createGroupCommitQueue<Request, Result>(options: {
 
   function settle(): void {
     inFlight--;
-    flush();
+    requestFlush();
   }
 
   function fail(batch: readonly Waiting<Request, Result>[], error: unknown): void {
@@ -95,7 +117,7 @@ export function createGroupCommitQueue<Request, Result>(options: {
     submit(request) {
       return new Promise((resolve, reject) => {
         queue.push({ request, resolve, reject });
-        flush();
+        requestFlush();
       });
     },
   };

@@ -32,6 +32,7 @@ export function createReservationBatcher(
   return createGroupCommitQueue<PlannedReservation, BatchedReservationResult>({
     name: 'reservation',
     ...options,
+    gatherOneTurn: db.kind === 'pglite',
     async send(batch) {
       const rows = await db.query<BatchRow>('SELECT * FROM inventory_reserve_batch($1::jsonb)', [
         JSON.stringify(batch.map(toPayload)),

@@ -5,6 +5,8 @@ import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher } from '../../src/db/end-batcher.ts';
 import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
+import { migrate } from '../../src/db/migrator.ts';
+import { openMemoryPglite } from '../../src/db/pglite.database.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
 import { createReservationBatcher } from '../../src/db/reservation-batcher.ts';
 import { insertItem, stock } from '../factories/catalog.factory.ts';
@@ -26,12 +28,12 @@ after(async () => {
 });
 
 /** The database, counting the statements the batcher sends. */
-function counted(): Database {
+function counted(target: Database = db): Database {
   return {
-    ...db,
+    ...target,
     query: (sql, params) => {
       queries++;
-      return db.query(sql, params);
+      return target.query(sql, params);
     },
   };
 }
@@ -169,6 +171,41 @@ describe('inventory_reserve_batch', () => {
       ['SALES_BLOCKED', 'ITEM_DISCONTINUED', 'WAREHOUSE_INACTIVE', 'ok'],
     );
     assert.equal(await reservedOf(blocked), 0);
+  });
+});
+
+describe('group commit on embedded PGlite', () => {
+  test('requests read in one event-loop turn leave as one batch, though PGlite blocks the thread', async () => {
+    const embedded = await openMemoryPglite();
+    try {
+      await migrate(embedded, silentLogger);
+      const item = await insertItem(embedded, { productId: 'embedded-batch' });
+      await stock(embedded, 'embedded-batch', { default: 40 });
+      queries = 0;
+      const batcher = createReservationBatcher(counted(embedded), {
+        batchSizeMax: 64,
+        logger: silentLogger,
+      });
+      // 50 submissions from 50 separate callbacks of one turn, as 50 HTTP requests read from 50
+      // sockets arrive. PGlite runs a batch synchronously between two callbacks, so without
+      // gathering each request would go alone (50 statements).
+      const results = await Promise.all(
+        Array.from(
+          { length: 50 },
+          () =>
+            new Promise<Awaited<ReturnType<typeof batcher.submit>>>((resolve, reject) => {
+              setImmediate(() =>
+                batcher.submit(reservation([line(item, 1)])).then(resolve, reject),
+              );
+            }),
+        ),
+      );
+      assert.equal(queries, 1);
+      assert.equal(results.filter((r) => r.ok).length, 40);
+      assert.deepEqual(await findLedgerMismatches(embedded), []);
+    } finally {
+      await embedded.close();
+    }
   });
 });
 

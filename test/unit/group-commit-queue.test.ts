@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createGroupCommitQueue } from '../../src/db/group-commit-queue.ts';
+import { silentLogger } from '../helpers/test-service.ts';
+
+/** A send whose batches stay in flight until the test ends them. */
+function controlledSend() {
+  const batches: { requests: readonly number[]; end: (error?: Error) => void }[] = [];
+  const events: string[] = [];
+  return {
+    batches,
+    events,
+    send(requests: readonly number[]): Promise<number[]> {
+      events.push(`send ${requests.join(',')}`);
+      return new Promise((resolve, reject) => {
+        batches.push({
+          requests,
+          end: (error) =>
+            error === undefined ? resolve(requests.map((r) => r * 10)) : reject(error),
+        });
+      });
+    },
+  };
+}
+
+describe('group commit queue', () => {
+  test('an idle queue sends a request at once; those arriving meanwhile leave together next', async () => {
+    const db = controlledSend();
+    const queue = createGroupCommitQueue({
+      name: 't',
+      batchSizeMax: 10,
+      logger: silentLogger,
+      send: db.send,
+    });
+    const first = queue.submit(1);
+    assert.deepEqual(db.events, ['send 1'], 'no waiting when idle');
+    const rest = [queue.submit(2), queue.submit(3), queue.submit(4)];
+    assert.equal(db.batches.length, 1, 'one batch in flight at a time');
+    db.batches[0]?.end();
+    assert.equal(await first, 10);
+    await nextTurn();
+    assert.deepEqual(db.events, ['send 1', 'send 2,3,4']);
+    db.batches[1]?.end();
+    assert.deepEqual(await Promise.all(rest), [20, 30, 40]);
+  });
+
+  test('a batch holds at most batchSizeMax requests', async () => {
+    const db = controlledSend();
+    const queue = createGroupCommitQueue({
+      name: 't',
+      batchSizeMax: 2,
+      logger: silentLogger,
+      send: db.send,
+    });
+    const all = [1, 2, 3, 4, 5].map((n) => queue.submit(n));
+    for (let i = 0; i < 3; i++) {
+      await nextTurn();
+      db.batches[i]?.end();
+    }
+    assert.deepEqual(await Promise.all(all), [10, 20, 30, 40, 50]);
+    assert.deepEqual(db.events, ['send 1', 'send 2,3', 'send 4,5']);
+  });
+
+  test('the next batch leaves before the finished batch’s callers continue', async () => {
+    const db = controlledSend();
+    const queue = createGroupCommitQueue({
+      name: 't',
+      batchSizeMax: 10,
+      logger: silentLogger,
+      send: db.send,
+    });
+    const first = queue.submit(1).then(() => db.events.push('caller of 1 continues'));
+    const second = queue.submit(2);
+    db.batches[0]?.end();
+    await first;
+    assert.deepEqual(db.events, ['send 1', 'send 2', 'caller of 1 continues']);
+    db.batches[1]?.end();
+    assert.equal(await second, 20);
+  });
+
+  test('a failed batch rejects each of its requests and the queue goes on', async () => {
+    const db = controlledSend();
+    const queue = createGroupCommitQueue({
+      name: 't',
+      batchSizeMax: 10,
+      logger: silentLogger,
+      send: db.send,
+    });
+    const failed = queue.submit(1);
+    const next = queue.submit(2);
+    db.batches[0]?.end(new Error('boom'));
+    await assert.rejects(failed, /boom/);
+    await nextTurn();
+    db.batches[1]?.end();
+    assert.equal(await next, 20);
+  });
+
+  test('gatherOneTurn: requests of one event-loop turn leave as one batch, one turn later', async () => {
+    const db = controlledSend();
+    const queue = createGroupCommitQueue({
+      name: 't',
+      batchSizeMax: 10,
+      gatherOneTurn: true,
+      logger: silentLogger,
+      send: db.send,
+    });
+    const all = [queue.submit(1), queue.submit(2), queue.submit(3)];
+    assert.deepEqual(db.events, [], 'nothing leaves within the turn');
+    await nextTurn();
+    assert.deepEqual(db.events, ['send 1,2,3']);
+    db.batches[0]?.end();
+    assert.deepEqual(await Promise.all(all), [10, 20, 30]);
+  });
+});
