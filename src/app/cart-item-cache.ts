@@ -9,6 +9,8 @@ import type { AllocationRepository, CartItemRecord, ItemRef } from './ports.ts';
  */
 export interface CartItemCache {
   resolve(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
+  /** Reads every ref from the table and keeps what it finds: for a decision the cache misled. */
+  reload(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
 }
 
 interface Entry {
@@ -24,6 +26,22 @@ export function createCartItemCache(
   const entries = new Map<string, Entry>();
   const keyOf = (ref: ItemRef) =>
     `${ref.itemId ?? ''}|${ref.sku ?? ''}|${ref.productId ?? ''}|${ref.variantId ?? ''}`;
+  function keep(refs: readonly ItemRef[], found: readonly (CartItemRecord | undefined)[]): void {
+    if (options.ttlMs === 0) {
+      return;
+    }
+    if (entries.size + found.length > options.entriesMax) {
+      entries.clear();
+    }
+    const expiresAt = now() + options.ttlMs;
+    refs.forEach((ref, index) => {
+      const item = found[index];
+      if (item !== undefined) {
+        entries.set(keyOf(ref), { item, expiresAt });
+      }
+    });
+  }
+
   return {
     async resolve(refs) {
       if (options.ttlMs === 0) {
@@ -39,21 +57,15 @@ export function createCartItemCache(
         return result;
       }
       const found = await reads.findCartItems(missing);
-      if (entries.size + found.length > options.entriesMax) {
-        entries.clear();
-      }
+      keep(missing, found);
       let next = 0;
-      return result.map((cached, index) => {
-        if (cached !== undefined) {
-          return cached;
-        }
-        const item = found[next++];
-        const ref = refs[index];
-        if (item !== undefined && ref !== undefined) {
-          entries.set(keyOf(ref), { item, expiresAt: at + options.ttlMs });
-        }
-        return item;
-      });
+      return result.map((cached) => cached ?? found[next++]);
+    },
+
+    async reload(refs) {
+      const found = await reads.findCartItems(refs);
+      keep(refs, found);
+      return found;
     },
   };
 }

@@ -77,6 +77,9 @@ export async function reserveStock(
     return direct;
   }
   for (let attempt = 1; ; attempt++) {
+    // The first plan reads items through the cache; whatever it refuses may have been refused on
+    // stale flags (an unblock a moment ago), so every later plan reads them again, refreshing it.
+    const fromCache = attempt === 1;
     const plan = await planCart(
       deps.reader,
       {
@@ -85,10 +88,12 @@ export async function reserveStock(
         destination: command.destination,
         allowSplit: command.allowSplit ?? true,
       },
-      // A refused first attempt may have been misled by the cache: plan again from the table.
-      attempt === 1 ? deps.cartItems : undefined,
+      fromCache ? deps.cartItems : { resolve: (refs) => deps.cartItems.reload(refs) },
     );
     if (!plan.ok) {
+      if (fromCache) {
+        continue;
+      }
       throw rejectCart(plan.failures);
     }
     if (plan.allocations.some((a) => a.backordered > 0)) {

@@ -337,6 +337,38 @@ describe('sales blocks on the hot path', () => {
   });
 });
 
+describe('sales unblocked on the hot path', () => {
+  test('an unblock applies at once, even to an item the cache read while it was blocked', async () => {
+    await initProduct(t, 'unblock-hot', 10);
+    await t.request('POST', '/admin/products/unblock-hot/block-sales', { reason: 'recall' });
+    const cart = { items: [{ product_id: 'unblock-hot', quantity: 1 }] };
+    const refused = await t.request('POST', '/inventory/reserve', {
+      productId: 'unblock-hot',
+      orderId: 'o',
+      quantity: 1,
+    });
+    assert.equal(refused.body.error?.code, 'SALES_BLOCKED');
+    const refusedCart = await t.request('POST', '/api/inventory/reservations', {
+      order_id: 'o',
+      ...cart,
+    });
+    assert.equal(refusedCart.body.error?.code, 'SALES_BLOCKED');
+    await t.request('POST', '/admin/products/unblock-hot/unblock-sales');
+    const held = await t.request('POST', '/inventory/reserve', {
+      productId: 'unblock-hot',
+      orderId: 'o',
+      quantity: 1,
+    });
+    assert.equal(held.status, 201, JSON.stringify(held.body));
+    const heldCart = await t.request('POST', '/api/inventory/reservations', {
+      order_id: 'o2',
+      ...cart,
+    });
+    assert.equal(heldCart.status, 201, JSON.stringify(heldCart.body));
+    assert.equal((await stockOf(t, 'unblock-hot')).reservedQuantity, 2);
+  });
+});
+
 describe('request ids and actors', () => {
   test('X-Request-Id is echoed and recorded on the ledger; an over-long one is replaced', async () => {
     const response = await t.request(

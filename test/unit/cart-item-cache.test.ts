@@ -73,3 +73,15 @@ test('a TTL of 0 turns the cache off, and the size bound holds', async () => {
   await bounded.resolve([{ productId: 'a' }]);
   assert.equal(small.calls.length, 3, 'the full cache was cleared to admit c, so a was read again');
 });
+
+test('reload reads every ref, cached or not, and keeps the fresh copy', async () => {
+  const reads = fakeReads(new Set(['a']));
+  const cache = createCartItemCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  const stale = await cache.resolve([{ productId: 'a' }]);
+  const fresh = await cache.reload([{ productId: 'a' }, { productId: 'missing' }]);
+  assert.equal(reads.calls.length, 2, 'the cached a was read again');
+  assert.notEqual(fresh[0], stale[0]);
+  assert.equal(fresh[1], undefined);
+  assert.equal((await cache.resolve([{ productId: 'a' }]))[0], fresh[0], 'the fresh copy is kept');
+  assert.equal(reads.calls.length, 2);
+});
