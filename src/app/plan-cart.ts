@@ -7,7 +7,7 @@ import {
 } from '../domain/allocation.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
-import type { CartItemRecord, ItemRef, UnitOfWork } from './ports.ts';
+import type { CartItemRecord, ItemRef, UnitOfWork, WarehouseOptionRecord } from './ports.ts';
 
 /**
  * Turns a cart (lines naming items by id, SKU or product + variant, optionally a warehouse) into
@@ -98,14 +98,24 @@ function refusalOf(
 }
 
 /**
- * `items` looks the cart's items up; the batched path passes the hot-path cache (whose stale flags
- * the batch re-checks at apply time), the transactional path reads them in its transaction.
+ * Where a plan reads the cart's items and each item's warehouse options. The batched path passes
+ * its caches (whatever they hold stale, the batch re-checks at apply time); the transactional path
+ * and availability checks read the tables through `uow`.
  */
+export interface PlanSources {
+  readonly items: Pick<CartItemCache, 'resolve'>;
+  readonly warehouseOptions: (itemIds: readonly string[]) => Promise<WarehouseOptionRecord[]>;
+}
+
 export async function planCart(
   uow: UnitOfWork,
   request: CartRequest,
-  items: Pick<CartItemCache, 'resolve'> = { resolve: (refs) => uow.allocation.findCartItems(refs) },
+  sources: PlanSources = {
+    items: { resolve: (refs) => uow.allocation.findCartItems(refs) },
+    warehouseOptions: (itemIds) => uow.allocation.findWarehouseOptions(itemIds),
+  },
 ): Promise<CartPlan> {
+  const items = sources.items;
   const failures: LineFailure[] = [];
   const fail = (failure: LineFailure) => {
     if (!failures.some((f) => f.line === failure.line)) {
@@ -240,9 +250,7 @@ export async function planCart(
   );
   const itemIds = [...new Set(demands.map((d) => d.item.id))];
   const optionsByItem = new Map<string, WarehouseOption[]>();
-  for (const option of itemIds.length === 0
-    ? []
-    : await uow.allocation.findWarehouseOptions(itemIds)) {
+  for (const option of itemIds.length === 0 ? [] : await sources.warehouseOptions(itemIds)) {
     const list = optionsByItem.get(option.itemId) ?? [];
     list.push(option);
     optionsByItem.set(option.itemId, list);

@@ -5,6 +5,7 @@ import type { Bucket, MovementKind, StockBuckets } from '../domain/stock.ts';
 import type { AdjustmentChange } from '../domain/stock-adjustment.ts';
 import type { WarehouseSpec } from '../domain/warehouse-fields.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
+import type { WarehouseOptionsCache } from './warehouse-options-cache.ts';
 
 /**
  * What the use cases need from the outside world. src/db implements the repositories; src/main wires
@@ -641,6 +642,8 @@ export interface AppDeps {
   readonly endBatcher: ReservationEndBatcher;
   /** Item lookups for the reservation hot path (a few seconds stale at most; see the cache). */
   readonly cartItems: CartItemCache;
+  /** Warehouse options for planning carts on the batched path (see the cache). */
+  readonly warehouseOptions: WarehouseOptionsCache;
   /** Asked before inventory is created for a product (a no-op when PRODUCT_SERVICE_URL is unset). */
   readonly products: ProductCatalog;
 }

@@ -77,8 +77,9 @@ export async function reserveStock(
     return direct;
   }
   for (let attempt = 1; ; attempt++) {
-    // The first plan reads items through the cache; whatever it refuses may have been refused on
-    // stale flags (an unblock a moment ago), so every later plan reads them again, refreshing it.
+    // The first plan reads items and warehouse options through the caches; whatever it refuses
+    // may have been refused on stale figures (an unblock or a release a moment ago), so every
+    // later plan reads them again from the tables, refreshing the caches.
     const fromCache = attempt === 1;
     const plan = await planCart(
       deps.reader,
@@ -88,7 +89,12 @@ export async function reserveStock(
         destination: command.destination,
         allowSplit: command.allowSplit ?? true,
       },
-      fromCache ? deps.cartItems : { resolve: (refs) => deps.cartItems.reload(refs) },
+      fromCache
+        ? { items: deps.cartItems, warehouseOptions: (ids) => deps.warehouseOptions.options(ids) }
+        : {
+            items: { resolve: (refs) => deps.cartItems.reload(refs) },
+            warehouseOptions: (ids) => deps.warehouseOptions.reload(ids),
+          },
     );
     if (!plan.ok) {
       if (fromCache) {
@@ -103,6 +109,7 @@ export async function reserveStock(
     const planned = plannedReservation(deps, command, context, strategy, lines);
     const result = await deps.reservationBatcher.submit(planned);
     if (result.ok) {
+      deps.warehouseOptions.noteHeld(lines);
       return heldOutcome(planned, lines, result);
     }
     // A refusal other than stock (a block, a discontinued item, an inactive warehouse) means the
@@ -180,7 +187,11 @@ async function reserveNamedWarehouses(
   });
   const planned = plannedReservation(deps, command, context, strategy, lines);
   const result = await deps.reservationBatcher.submit(planned);
-  return result.ok ? heldOutcome(planned, lines, result) : undefined;
+  if (!result.ok) {
+    return undefined;
+  }
+  deps.warehouseOptions.noteHeld(lines);
+  return heldOutcome(planned, lines, result);
 }
 
 function plannedReservation(

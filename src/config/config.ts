@@ -29,6 +29,8 @@ export interface Config {
   readonly reservationBatchesInFlightMax: number;
   /** How long the reservation hot path may reuse an item lookup (0 turns the cache off). */
   readonly itemCacheTtlMs: number;
+  /** How long cart planning may reuse an item's warehouse options (0 turns the cache off). */
+  readonly allocationCacheTtlMs: number;
   readonly idempotencyKeyRetentionMs: number;
   readonly mode: 'release' | 'debug';
   readonly logLevel: LogLevel;
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): Config {
     reservationBatchSizeMax: readInteger(env, 'RESERVATION_BATCH_SIZE', 256, 1, 4_096),
     reservationBatchesInFlightMax: readInteger(env, 'RESERVATION_BATCHES_IN_FLIGHT', 1, 1, 16),
     itemCacheTtlMs: readDuration(env, 'ITEM_CACHE_TTL', '30s', 0, 60_000),
+    allocationCacheTtlMs: readDuration(env, 'ALLOCATION_CACHE_TTL', '5s', 0, 60_000),
     idempotencyKeyRetentionMs: readDuration(
       env,
       'IDEMPOTENCY_KEY_RETENTION',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { createCartItemCache } from '../app/cart-item-cache.ts';
 import type { AppDeps } from '../app/ports.ts';
+import { createWarehouseOptionsCache } from '../app/warehouse-options-cache.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { createEndBatcher } from '../db/end-batcher.ts';
@@ -34,6 +35,8 @@ export interface Service {
 
 /** Bounds the hot path's item cache: 100k items is a few tens of MB at most. */
 const ITEM_CACHE_ENTRIES_MAX = 100_000;
+/** Bounds the cart planning cache: 100k items, each with a row per active warehouse. */
+const ALLOCATION_CACHE_ITEMS_MAX = 100_000;
 
 export async function createService(
   config: Config,
@@ -47,6 +50,10 @@ export async function createService(
     cartItems: createCartItemCache(reader.allocation, {
       ttlMs: config.itemCacheTtlMs,
       entriesMax: ITEM_CACHE_ENTRIES_MAX,
+    }),
+    warehouseOptions: createWarehouseOptionsCache(reader.allocation, {
+      ttlMs: config.allocationCacheTtlMs,
+      entriesMax: ALLOCATION_CACHE_ITEMS_MAX,
     }),
     // Time-ordered ids: new reservations, lines and ledger rows land at the right edge of their
     // indexes instead of on a random page of a multi-gigabyte B-tree (docs/PERFORMANCE.md).

@@ -6,6 +6,7 @@ import {
   SEED002_WAREHOUSES,
   stock,
 } from '../factories/catalog.factory.ts';
+import { adjust } from '../helpers/catalog-client.ts';
 import { backdateExpiry } from '../helpers/inventory-client.ts';
 import { type ApiBody, useTestService } from '../helpers/test-service.ts';
 
@@ -484,5 +485,42 @@ describe('validation', () => {
     const empty = await reserveCart({ items: [] });
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error?.field, 'items');
+  });
+});
+
+describe('carts planned from the allocation cache', () => {
+  test('stock moved to another warehouse since the cache read: the cart is held there', async () => {
+    await insertItem(t.db, { productId: 'ac-moved' });
+    await stock(t.db, 'ac-moved', { 'wh-sp-001': 5, 'wh-rj-001': 0 });
+    const first = await reserveCart({ items: [{ product_id: 'ac-moved', quantity: 1 }] });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(first.body.data.items[0].allocations[0].warehouse_id, 'wh-sp-001');
+    // The cache still says wh-sp-001 has 4; it has none, and wh-rj-001 has 5 now.
+    await adjust(t, {
+      product_id: 'ac-moved',
+      warehouse_id: 'wh-sp-001',
+      mode: 'remove',
+      quantity: 4,
+      reason: 'damage',
+    });
+    await adjust(t, { product_id: 'ac-moved', warehouse_id: 'wh-rj-001', quantity: 5 });
+    const second = await reserveCart({ items: [{ product_id: 'ac-moved', quantity: 1 }] });
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+    assert.equal(second.body.data.items[0].allocations[0].warehouse_id, 'wh-rj-001');
+  });
+
+  test('stock released since the cache read: the cart is held, not refused', async () => {
+    await insertItem(t.db, { productId: 'ac-released' });
+    await stock(t.db, 'ac-released', { 'wh-sp-001': 1 });
+    const held = await reserveCart({ items: [{ product_id: 'ac-released', quantity: 1 }] });
+    assert.equal(held.status, 201, JSON.stringify(held.body));
+    // The cache now says 0 available (the hold was taken off it); the cancel returns the unit.
+    await t.request('POST', `/api/inventory/reservations/${held.body.data.id}/cancel`);
+    const again = await reserveCart({ items: [{ product_id: 'ac-released', quantity: 1 }] });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    const refused = await reserveCart({ items: [{ product_id: 'ac-released', quantity: 1 }] });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error?.code, 'INSUFFICIENT_STOCK');
+    assert.equal(refused.body.error?.details?.available, 0);
   });
 });

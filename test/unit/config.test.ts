@@ -115,24 +115,32 @@ test('issue 3 variables refuse bad values by name', () => {
   }
 });
 
-test('hot-path settings: batch size, batches in flight and the item cache', () => {
+test('hot-path settings: batch size, batches in flight, the item and allocation caches', () => {
   const defaults = loadConfig({});
   assert.equal(defaults.reservationBatchSizeMax, 256);
   assert.equal(defaults.reservationBatchesInFlightMax, 1);
   assert.equal(defaults.itemCacheTtlMs, 30_000);
+  assert.equal(defaults.allocationCacheTtlMs, 5_000);
   const set = loadConfig({
     RESERVATION_BATCH_SIZE: '64',
     RESERVATION_BATCHES_IN_FLIGHT: '2',
     ITEM_CACHE_TTL: '0s',
+    ALLOCATION_CACHE_TTL: '500ms',
   });
   assert.deepEqual(
-    [set.reservationBatchSizeMax, set.reservationBatchesInFlightMax, set.itemCacheTtlMs],
-    [64, 2, 0],
+    [
+      set.reservationBatchSizeMax,
+      set.reservationBatchesInFlightMax,
+      set.itemCacheTtlMs,
+      set.allocationCacheTtlMs,
+    ],
+    [64, 2, 0, 500],
   );
   for (const [env, variable] of [
     [{ RESERVATION_BATCH_SIZE: '0' }, 'RESERVATION_BATCH_SIZE'],
     [{ RESERVATION_BATCHES_IN_FLIGHT: '17' }, 'RESERVATION_BATCHES_IN_FLIGHT'],
     [{ ITEM_CACHE_TTL: '2m' }, 'ITEM_CACHE_TTL'],
+    [{ ALLOCATION_CACHE_TTL: '61s' }, 'ALLOCATION_CACHE_TTL'],
   ] as const) {
     assert.throws(
       () => loadConfig(env),

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WarehouseOptionRecord } from '../../src/app/ports.ts';
+import { createWarehouseOptionsCache } from '../../src/app/warehouse-options-cache.ts';
+
+function option(itemId: string, warehouseId: string, available: number): WarehouseOptionRecord {
+  return {
+    itemId,
+    warehouseId,
+    priority: 100,
+    latitude: null,
+    longitude: null,
+    postalPrefixes: [],
+    available,
+    stocked: true,
+  };
+}
+
+/** Stock the fake "table" holds: item -> warehouse -> available. */
+function fakeReads(table: Map<string, Map<string, number>>) {
+  const calls: string[][] = [];
+  return {
+    calls,
+    async findWarehouseOptions(itemIds: readonly string[]) {
+      calls.push([...itemIds]);
+      return itemIds.flatMap((id) =>
+        [...(table.get(id) ?? new Map<string, number>())].map(([w, n]) => option(id, w, n)),
+      );
+    },
+  };
+}
+
+const availableOf = (rows: readonly WarehouseOptionRecord[], itemId: string, warehouseId: string) =>
+  rows.find((r) => r.itemId === itemId && r.warehouseId === warehouseId)?.available;
+
+test('cached items are not read again until they expire; only the others are read', async () => {
+  let clock = 0;
+  const table = new Map([
+    ['a', new Map([['w1', 5]])],
+    ['b', new Map([['w1', 7]])],
+  ]);
+  const reads = fakeReads(table);
+  const cache = createWarehouseOptionsCache(reads, {
+    ttlMs: 1000,
+    entriesMax: 10,
+    now: () => clock,
+  });
+  await cache.options(['a']);
+  const both = await cache.options(['a', 'b', 'a']);
+  assert.deepEqual(reads.calls, [['a'], ['b']]);
+  assert.equal(both.length, 2, 'one row per item and warehouse, whatever the duplicates');
+  table.set('a', new Map([['w1', 1]]));
+  assert.equal(availableOf(await cache.options(['a']), 'a', 'w1'), 5, 'still the cached figure');
+  clock = 1000;
+  assert.equal(availableOf(await cache.options(['a']), 'a', 'w1'), 1, 'read again once expired');
+});
+
+test('units held are taken off the cached figure; reload reads the table again', async () => {
+  const table = new Map([
+    [
+      'a',
+      new Map([
+        ['w1', 5],
+        ['w2', 3],
+      ]),
+    ],
+  ]);
+  const reads = fakeReads(table);
+  const cache = createWarehouseOptionsCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  await cache.options(['a']);
+  cache.noteHeld([
+    { itemId: 'a', warehouseId: 'w1', quantity: 2, backordered: 0 },
+    { itemId: 'a', warehouseId: 'w2', quantity: 4, backordered: 0 },
+    { itemId: 'a', warehouseId: 'w1', quantity: 3, backordered: 3 },
+    { itemId: 'unknown', warehouseId: 'w1', quantity: 1, backordered: 0 },
+  ]);
+  const after = await cache.options(['a']);
+  assert.equal(availableOf(after, 'a', 'w1'), 3, 'backordered units were never available');
+  assert.equal(availableOf(after, 'a', 'w2'), 0, 'never below zero');
+  assert.equal(reads.calls.length, 1);
+  table.set('a', new Map([['w1', 9]]));
+  assert.equal(availableOf(await cache.reload(['a']), 'a', 'w1'), 9);
+  assert.equal(availableOf(await cache.options(['a']), 'a', 'w1'), 9, 'the fresh figures are kept');
+  assert.equal(reads.calls.length, 2);
+});
+
+test('a TTL of 0 reads every time; the size bound holds', async () => {
+  const table = new Map([
+    ['a', new Map([['w1', 1]])],
+    ['b', new Map([['w1', 1]])],
+    ['c', new Map([['w1', 1]])],
+  ]);
+  const off = fakeReads(table);
+  const uncached = createWarehouseOptionsCache(off, { ttlMs: 0, entriesMax: 10 });
+  await uncached.options(['a']);
+  await uncached.options(['a']);
+  assert.equal(off.calls.length, 2);
+  const small = fakeReads(table);
+  const bounded = createWarehouseOptionsCache(small, { ttlMs: 60_000, entriesMax: 2 });
+  await bounded.options(['a', 'b']);
+  await bounded.options(['c']);
+  await bounded.options(['a']);
+  assert.equal(small.calls.length, 3, 'the full cache was cleared to admit c, so a was read again');
+});
