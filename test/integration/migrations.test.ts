@@ -19,6 +19,7 @@ import {
 const logger = pino({ level: 'silent' });
 const CHECK_VIOLATION = '23514';
 const INSUFFICIENT_PRIVILEGE = '42501';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 const databases: TestDatabase[] = [];
 const openDbs: Database[] = [];
@@ -310,5 +311,101 @@ describe('the schema refuses impossible stock', () => {
       [itemId],
     );
     assert.deepEqual(rows, [{ on_hand_delta: 5 }]);
+  });
+});
+
+describe('lines and ledger rows name a stock level that exists (checked per statement)', () => {
+  let db: Database;
+  let itemId: string;
+  let reservationId: string;
+
+  before(async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    db = await open(database);
+    itemId = await insertStockLevel(db, { productId: 'reference-1', onHand: 5 });
+    reservationId = randomUUID();
+    await db.query(
+      "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, 'order-ref', now() + interval '1 hour', 'test')",
+      [reservationId],
+    );
+  });
+
+  async function count(table: 'stock_movements' | 'reservation_lines'): Promise<number> {
+    const rows = await db.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM ${table} WHERE item_id = $1`,
+      [itemId],
+    );
+    return rows[0]?.n ?? -1;
+  }
+
+  test('a ledger statement with one row for a missing stock level is refused whole (23503)', async () => {
+    const before = await count('stock_movements');
+    const message = await rejectsWithSqlState(
+      db.query(
+        `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, actor)
+         VALUES ($1, 'default', 'RECEIPT', 1, 'test'), ($1, 'nowhere', 'RECEIPT', 1, 'test')`,
+        [itemId],
+      ),
+      FOREIGN_KEY_VIOLATION,
+    );
+    assert.match(
+      message,
+      new RegExp(`stock_movements row names stock level \\(${itemId}, nowhere\\)`),
+    );
+    assert.equal(await count('stock_movements'), before);
+  });
+
+  test('a reservation line for a missing stock level is refused (23503); a real one is kept', async () => {
+    await rejectsWithSqlState(
+      db.query(
+        `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+         VALUES ($1, 1, $2, 'nowhere', 1)`,
+        [reservationId, itemId],
+      ),
+      FOREIGN_KEY_VIOLATION,
+    );
+    assert.equal(await count('reservation_lines'), 0);
+    await db.query(
+      `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+       VALUES ($1, 1, $2, 'default', 1)`,
+      [reservationId, itemId],
+    );
+    assert.equal(await count('reservation_lines'), 1);
+  });
+
+  test('a reservation line keeps its stock level; other columns still change', async () => {
+    await db.query(
+      `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+       VALUES ($1, 2, $2, 'default', 1)`,
+      [reservationId, itemId],
+    );
+    const message = await rejectsWithSqlState(
+      db.query(
+        "UPDATE reservation_lines SET warehouse_id = 'nowhere' WHERE reservation_id = $1 AND line_no = 2",
+        [reservationId],
+      ),
+      INSUFFICIENT_PRIVILEGE,
+    );
+    assert.match(message, /keeps its stock level/);
+    await db.query(
+      'UPDATE reservation_lines SET committed_quantity = 1 WHERE reservation_id = $1 AND line_no = 2',
+      [reservationId],
+    );
+  });
+
+  test('stock levels are never deleted or truncated (42501)', async () => {
+    for (const statement of [
+      'DELETE FROM stock_levels WHERE item_id = $1',
+      'TRUNCATE stock_levels CASCADE',
+    ]) {
+      const message = await rejectsWithSqlState(
+        db.query(statement, statement.includes('$1') ? [itemId] : []),
+        INSUFFICIENT_PRIVILEGE,
+      );
+      assert.match(message, /stock levels are never removed \((DELETE|TRUNCATE) refused\)/);
+    }
+    const rows = await db.query('SELECT 1 FROM stock_levels WHERE item_id = $1', [itemId]);
+    assert.equal(rows.length, 1);
   });
 });
