@@ -13,8 +13,8 @@
 -- What the foreign keys guaranteed still holds: a line or ledger row for a stock level that does
 -- not exist is refused with foreign_key_violation (23503), a stock level cannot be deleted or
 -- truncated while anything may name it, and a line cannot be moved to another stock level.
-ALTER TABLE reservation_lines DROP CONSTRAINT reservation_lines_item_id_warehouse_id_fkey;
-ALTER TABLE stock_movements DROP CONSTRAINT stock_movements_item_id_warehouse_id_fkey;
+ALTER TABLE reservation_lines DROP CONSTRAINT IF EXISTS reservation_lines_item_id_warehouse_id_fkey;
+ALTER TABLE stock_movements DROP CONSTRAINT IF EXISTS stock_movements_item_id_warehouse_id_fkey;
 
 CREATE FUNCTION stock_level_reference_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
