@@ -11,6 +11,17 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * A fixed statement the hot path runs thousands of times a second: on PostgreSQL it is parsed and
+   * planned once per connection under `name`, then only bound and executed (Bind/Execute, one round
+   * trip). `name` must always go with the same `sql`; each stays prepared for its connection's life,
+   * so never build `sql` from input.
+   */
+  queryPrepared<Row extends object>(
+    name: string,
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<Row[]>;
   /** Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

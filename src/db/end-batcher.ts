@@ -42,16 +42,20 @@ export function createEndBatcher(
     ...options,
     gatherOneTurn: db.kind === 'pglite',
     async send(batch) {
-      const rows = await db.query<EndRow>('SELECT * FROM inventory_end_batch($1::jsonb)', [
-        JSON.stringify(
-          batch.map((r) => ({
-            id: r.id,
-            move: r.move,
-            actor: r.actor,
-            correlation_id: r.correlationId ?? null,
-          })),
-        ),
-      ]);
+      const rows = await db.queryPrepared<EndRow>(
+        'inventory_end_batch',
+        'SELECT * FROM inventory_end_batch($1::jsonb)',
+        [
+          JSON.stringify(
+            batch.map((r) => ({
+              id: r.id,
+              move: r.move,
+              actor: r.actor,
+              correlation_id: r.correlationId ?? null,
+            })),
+          ),
+        ],
+      );
       return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
     },
   });

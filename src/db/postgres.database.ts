@@ -60,6 +60,10 @@ function createPostgresDatabase(pool: pg.Pool): Database {
   return {
     kind: 'postgres',
     query: (sql, params) => runQuery(pool, sql, params),
+    async queryPrepared<Row extends object>(name: string, sql: string, params: readonly unknown[]) {
+      const result = await pool.query<Row>({ name, text: sql, values: params as unknown[] });
+      return result.rows;
+    },
     exec: async (sql) => {
       await pool.query(sql);
     },

@@ -34,9 +34,11 @@ export function createReservationBatcher(
     ...options,
     gatherOneTurn: db.kind === 'pglite',
     async send(batch) {
-      const rows = await db.query<BatchRow>('SELECT * FROM inventory_reserve_batch($1::jsonb)', [
-        JSON.stringify(batch.map(toPayload)),
-      ]);
+      const rows = await db.queryPrepared<BatchRow>(
+        'inventory_reserve_batch',
+        'SELECT * FROM inventory_reserve_batch($1::jsonb)',
+        [JSON.stringify(batch.map(toPayload))],
+      );
       return rows.map((row) =>
         row.ok
           ? { ok: true, createdAt: row.created_at, expiresAt: row.expires_at }

@@ -35,6 +35,10 @@ function counted(target: Database = db): Database {
       queries++;
       return target.query(sql, params);
     },
+    queryPrepared: (name, sql, params) => {
+      queries++;
+      return target.queryPrepared(name, sql, params);
+    },
   };
 }
 
@@ -126,6 +130,31 @@ describe('inventory_reserve_batch', () => {
       available: 1,
     });
     assert.equal(await reservedOf(a), 0);
+  });
+
+  test('the batch statement is prepared once per connection and reused', async () => {
+    const item = await insertItem(db, { productId: 'batch-prepared' });
+    await stock(db, 'batch-prepared', { default: 10 });
+    // One connection, so the statements below and the batches share it.
+    const single = await openPostgres({ url: database.url, poolMax: 1, logger: silentLogger });
+    try {
+      const batcher = createReservationBatcher(single, { batchSizeMax: 64, logger: silentLogger });
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await batcher.submit(reservation([line(item, 1)]))).ok, true);
+      }
+      const prepared = await single.query<{ name: string; statement: string }>(
+        'SELECT name, statement FROM pg_prepared_statements',
+      );
+      assert.deepEqual(prepared, [
+        {
+          name: 'inventory_reserve_batch',
+          statement: 'SELECT * FROM inventory_reserve_batch($1::jsonb)',
+        },
+      ]);
+    } finally {
+      await single.close();
+    }
+    assert.equal(await reservedOf(item), 3);
   });
 
   test('concurrent submissions leave together: 200 requests, a handful of statements', async () => {
