@@ -609,6 +609,8 @@ export type BatchedReservationResult =
  */
 export interface ReservationBatcher {
   submit(reservation: PlannedReservation): Promise<BatchedReservationResult>;
+  /** Resolves once nothing is queued or being applied (shutdown waits for it). */
+  idle(): Promise<void>;
 }
 
 export interface EndRequest {
@@ -629,6 +631,8 @@ export type EndResult =
 /** Group commit for seed 000's release and deduct (one transaction per batch). */
 export interface ReservationEndBatcher {
   submit(request: EndRequest): Promise<EndResult>;
+  /** Resolves once nothing is queued or being applied (shutdown waits for it). */
+  idle(): Promise<void>;
 }
 
 /** What every use case receives from the composition root. */

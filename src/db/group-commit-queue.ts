@@ -9,6 +9,12 @@ import { isSqlError, RETRYABLE_SQLSTATES } from './database.ts';
  */
 export interface GroupCommitQueue<Request, Result> {
   submit(request: Request): Promise<Result>;
+  /**
+   * Resolves once nothing is queued or in the database. Shutdown waits for it before closing the
+   * database: a request whose client hung up is no longer an open connection the HTTP server
+   * waits for, yet it may still be queued here.
+   */
+  idle(): Promise<void>;
 }
 
 interface Waiting<Request, Result> {
@@ -42,6 +48,7 @@ export function createGroupCommitQueue<Request, Result>(options: {
   const inFlightMax = options.batchesInFlightMax ?? 1;
   let inFlight = 0;
   let flushScheduled = false;
+  let idleWaiters: (() => void)[] = [];
 
   async function sendWithRetry(batch: readonly Request[]): Promise<Result[]> {
     for (let attempt = 1; ; attempt++) {
@@ -104,6 +111,13 @@ export function createGroupCommitQueue<Request, Result>(options: {
   function settle(): void {
     inFlight--;
     requestFlush();
+    if (inFlight === 0 && queue.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) {
+        wake();
+      }
+    }
   }
 
   function fail(batch: readonly Waiting<Request, Result>[], error: unknown): void {
@@ -119,6 +133,12 @@ export function createGroupCommitQueue<Request, Result>(options: {
         queue.push({ request, resolve, reject });
         requestFlush();
       });
+    },
+    idle() {
+      if (inFlight === 0 && queue.length === 0) {
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
 }

@@ -28,7 +28,8 @@ export interface Service {
   start(): Promise<string>;
   /**
    * Graceful stop: readiness turns false, the server stops accepting and finishes in-flight
-   * requests, workers finish their current sweep, then the database closes.
+   * requests, workers finish their current sweep, queued batches are applied, then the database
+   * closes.
    */
   stop(): Promise<void>;
 }
@@ -118,6 +119,9 @@ export async function createService(
         shuttingDown = true;
         await app.close();
         await expiryWorker.stop();
+        // Requests whose clients hung up no longer hold the server open but may still be queued
+        // for a batch; they are applied (or refused) before the database closes.
+        await Promise.all([deps.reservationBatcher.idle(), deps.endBatcher.idle()]);
         await db.close();
       })();
       return stopping;

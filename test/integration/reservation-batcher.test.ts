@@ -11,7 +11,7 @@ import { openPostgres } from '../../src/db/postgres.database.ts';
 import { createReservationBatcher } from '../../src/db/reservation-batcher.ts';
 import { insertItem, stock } from '../factories/catalog.factory.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { silentLogger } from '../helpers/test-service.ts';
+import { silentLogger, startTestService } from '../helpers/test-service.ts';
 
 /** Group commit: inventory_reserve_batch and the batcher that feeds it. */
 let database: TestDatabase;
@@ -260,5 +260,36 @@ describe('inventory_end_batch', () => {
     assert.equal(deduct?.ok, false);
     assert.equal(!deduct?.ok && deduct?.state?.status, 'RELEASED');
     assert.equal(await reservedOf(item), 0);
+  });
+});
+
+describe('shutdown', () => {
+  test('stop applies every queued reservation before the database closes', async () => {
+    const t = await startTestService();
+    const item = await insertItem(t.db, { productId: 'batch-shutdown' });
+    await stock(t.db, 'batch-shutdown', { default: 100 });
+    // As if their clients had hung up: nothing holds the HTTP server open for these.
+    const pending = Array.from({ length: 40 }, () =>
+      t.service.deps.reservationBatcher.submit(reservation([line(item, 1)])),
+    );
+    const outcomes = Promise.allSettled(pending);
+    await t.service.stop();
+    const settled = await outcomes;
+    assert.deepEqual(
+      settled.filter((s) => s.status === 'rejected').map((s) => String(s.reason)),
+      [],
+    );
+    const after = await openPostgres({ url: t.database.url, poolMax: 1, logger: silentLogger });
+    try {
+      const rows = await after.query<{ reserved: number }>(
+        'SELECT reserved FROM stock_levels WHERE item_id = $1',
+        [item],
+      );
+      assert.deepEqual(rows, [{ reserved: 40 }]);
+      assert.deepEqual(await findLedgerMismatches(after), []);
+    } finally {
+      await after.close();
+      await t.database.drop();
+    }
   });
 });

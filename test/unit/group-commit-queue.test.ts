@@ -112,4 +112,29 @@ describe('group commit queue', () => {
     db.batches[0]?.end();
     assert.deepEqual(await Promise.all(all), [10, 20, 30]);
   });
+
+  test('idle resolves only when nothing is queued or in flight, failed batches included', async () => {
+    const db = controlledSend();
+    const queue = createGroupCommitQueue({
+      name: 't',
+      batchSizeMax: 1,
+      logger: silentLogger,
+      send: db.send,
+    });
+    await queue.idle();
+    const first = queue.submit(1);
+    const second = queue.submit(2).catch((error: Error) => error.message);
+    let idle = false;
+    const waiting = queue.idle().then(() => {
+      idle = true;
+    });
+    db.batches[0]?.end();
+    assert.equal(await first, 10);
+    await nextTurn();
+    assert.equal(idle, false, 'the second request is still in the database');
+    db.batches[1]?.end(new Error('boom'));
+    assert.equal(await second, 'boom');
+    await waiting;
+    assert.equal(idle, true);
+  });
 });
