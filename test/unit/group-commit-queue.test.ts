@@ -24,15 +24,24 @@ function controlledSend() {
   };
 }
 
+/** A queue over `db` with the test defaults (batches of up to 10). */
+function queueOn(
+  db: ReturnType<typeof controlledSend>,
+  options: { batchSizeMax?: number; gatherOneTurn?: boolean } = {},
+) {
+  return createGroupCommitQueue({
+    name: 't',
+    batchSizeMax: 10,
+    ...options,
+    logger: silentLogger,
+    send: db.send,
+  });
+}
+
 describe('group commit queue', () => {
   test('an idle queue sends a request at once; those arriving meanwhile leave together next', async () => {
     const db = controlledSend();
-    const queue = createGroupCommitQueue({
-      name: 't',
-      batchSizeMax: 10,
-      logger: silentLogger,
-      send: db.send,
-    });
+    const queue = queueOn(db);
     const first = queue.submit(1);
     assert.deepEqual(db.events, ['send 1'], 'no waiting when idle');
     const rest = [queue.submit(2), queue.submit(3), queue.submit(4)];
@@ -47,12 +56,7 @@ describe('group commit queue', () => {
 
   test('a batch holds at most batchSizeMax requests', async () => {
     const db = controlledSend();
-    const queue = createGroupCommitQueue({
-      name: 't',
-      batchSizeMax: 2,
-      logger: silentLogger,
-      send: db.send,
-    });
+    const queue = queueOn(db, { batchSizeMax: 2 });
     const all = [1, 2, 3, 4, 5].map((n) => queue.submit(n));
     for (let i = 0; i < 3; i++) {
       await nextTurn();
@@ -64,12 +68,7 @@ describe('group commit queue', () => {
 
   test('the next batch leaves before the finished batch’s callers continue', async () => {
     const db = controlledSend();
-    const queue = createGroupCommitQueue({
-      name: 't',
-      batchSizeMax: 10,
-      logger: silentLogger,
-      send: db.send,
-    });
+    const queue = queueOn(db);
     const first = queue.submit(1).then(() => db.events.push('caller of 1 continues'));
     const second = queue.submit(2);
     db.batches[0]?.end();
@@ -81,12 +80,7 @@ describe('group commit queue', () => {
 
   test('a failed batch rejects each of its requests and the queue goes on', async () => {
     const db = controlledSend();
-    const queue = createGroupCommitQueue({
-      name: 't',
-      batchSizeMax: 10,
-      logger: silentLogger,
-      send: db.send,
-    });
+    const queue = queueOn(db);
     const failed = queue.submit(1);
     const next = queue.submit(2);
     db.batches[0]?.end(new Error('boom'));
@@ -98,13 +92,7 @@ describe('group commit queue', () => {
 
   test('gatherOneTurn: requests of one event-loop turn leave as one batch, one turn later', async () => {
     const db = controlledSend();
-    const queue = createGroupCommitQueue({
-      name: 't',
-      batchSizeMax: 10,
-      gatherOneTurn: true,
-      logger: silentLogger,
-      send: db.send,
-    });
+    const queue = queueOn(db, { batchSizeMax: 10, gatherOneTurn: true });
     const all = [queue.submit(1), queue.submit(2), queue.submit(3)];
     assert.deepEqual(db.events, [], 'nothing leaves within the turn');
     await nextTurn();
@@ -115,12 +103,7 @@ describe('group commit queue', () => {
 
   test('idle resolves only when nothing is queued or in flight, failed batches included', async () => {
     const db = controlledSend();
-    const queue = createGroupCommitQueue({
-      name: 't',
-      batchSizeMax: 1,
-      logger: silentLogger,
-      send: db.send,
-    });
+    const queue = queueOn(db, { batchSizeMax: 1 });
     await queue.idle();
     const first = queue.submit(1);
     const second = queue.submit(2).catch((error: Error) => error.message);
