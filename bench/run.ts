@@ -150,7 +150,7 @@ async function setUp(scenario: LoadScenario, db: Parameters<typeof checkBooks>[0
   }
 }
 
-/** Seconds to expire `--expired` reservations that are all past due, with the default batch. */
+/** Seconds to expire `--expired` reservations that are all past due (batch size from --env, else the default). */
 async function benchExpiry(db: Parameters<typeof checkBooks>[0], url: string): Promise<void> {
   const count = Number(opts.expired);
   await loadProducts(db, {
@@ -165,7 +165,7 @@ async function benchExpiry(db: Parameters<typeof checkBooks>[0], url: string): P
     `(loaded ${count} expired reservations in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s)\n`,
   );
   const logger = pino({ level: 'silent' });
-  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...extraEnv, DATABASE_URL: url, LOG_LEVEL: 'silent' });
   const { openPostgres } = await import('../src/db/postgres.database.ts');
   const serviceDb = await openPostgres({ url, poolMax: 4, logger });
   const service = await createService(config, logger, serviceDb);
