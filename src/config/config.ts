@@ -14,6 +14,8 @@ export interface Config {
   /** PostgreSQL URL; undefined means the embedded PGlite database under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** PostgreSQL's shared_buffers inside embedded PGlite, in MiB (WASM memory held for the cache). */
+  readonly embeddedSharedBuffersMb: number;
   readonly databasePoolMax: number;
   readonly redis: {
     readonly addr: string;
@@ -79,6 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: readString(env, 'HOST', '0.0.0.0'),
     databaseUrl: readDatabaseUrl(env),
     dataDir: path.resolve(readString(env, 'DATA_DIR', './data')),
+    embeddedSharedBuffersMb: readInteger(env, 'EMBEDDED_SHARED_BUFFERS_MB', 16, 1, 4_096),
     databasePoolMax: readInteger(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     redis: {
       addr: readString(env, 'REDIS_ADDR', 'localhost:6379'),

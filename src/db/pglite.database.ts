@@ -15,13 +15,24 @@ import {
  * Every transaction and statement goes through one in-process queue, so the conditional updates the
  * repositories rely on see a serial history, exactly as row locks give them on a real server.
  */
-export async function openPglite(dataDir: string): Promise<Database> {
+export async function openPglite(
+  dataDir: string,
+  options: { sharedBuffersMb: number },
+): Promise<Database> {
   const lock = acquireDataDirLock(dataDir);
   try {
     const pgDataDir = path.join(dataDir, 'pgdata');
     fs.mkdirSync(pgDataDir, { recursive: true });
     const db = await PGlite.create(pgDataDir, {
       parsers: { [INT8_OID]: parseSafeInteger, [NUMERIC_OID]: parseSafeInteger },
+      // PGlite's own start parameters (single-user mode, no fsync: see docs/RELIABILITY.md) plus
+      // a smaller buffer cache: PostgreSQL's default of 128 MB lives in the service's WASM memory,
+      // which never shrinks, and the operating system caches the data files behind it anyway.
+      startParams: [
+        ...PGlite.defaultStartParams,
+        '-c',
+        `shared_buffers=${options.sharedBuffersMb}MB`,
+      ],
     });
     return createPgliteDatabase(db, () => lock.release());
   } catch (error) {

@@ -6,7 +6,7 @@ import { openPostgres, redactUrl } from '../db/postgres.database.ts';
 
 /** PostgreSQL when DATABASE_URL is set, else the embedded PGlite database under DATA_DIR. */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'embeddedSharedBuffersMb'>,
   logger: Logger,
 ): Promise<Database> {
   if (config.databaseUrl !== undefined) {
@@ -18,7 +18,7 @@ export async function openDatabase(
     logger.info({ database: redactUrl(config.databaseUrl) }, 'connected to PostgreSQL');
     return db;
   }
-  const db = await openPglite(config.dataDir);
+  const db = await openPglite(config.dataDir, { sharedBuffersMb: config.embeddedSharedBuffersMb });
   logger.info(
     { dataDir: config.dataDir },
     'opened embedded PGlite database (DATABASE_URL not set)',

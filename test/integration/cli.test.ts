@@ -194,6 +194,32 @@ describe('serve on the embedded database (DATA_DIR, no DATABASE_URL)', () => {
     assert.equal(result.code, 0, `stderr: ${result.stderr}`);
     assert.equal(fs.existsSync(lockFileOf(dataDir)), false);
   });
+
+  test('what was answered before a SIGKILL is there after a restart (no fsync, no process cache)', async () => {
+    const killedPort = await freePort();
+    const killed = spawnCli(['serve'], serveEnv(killedPort, { DATA_DIR: dataDir }));
+    await waitForHealthy(killed, killedPort);
+    const reserved = await httpRequest(killedPort, 'POST', '/inventory/reserve', {
+      productId: 'embedded-1',
+      orderId: 'before-kill',
+      quantity: 5,
+    });
+    assert.equal(reserved.status, 201, JSON.stringify(reserved.body));
+    killed.kill();
+    assert.equal((await killed.exited(5_000)).signal, 'SIGKILL');
+
+    const againPort = await freePort();
+    const again = spawnCli(['serve'], serveEnv(againPort, { DATA_DIR: dataDir }));
+    await waitForHealthy(again, againPort);
+    const stock = await httpRequest(againPort, 'GET', '/inventory/embedded-1');
+    assert.equal(stock.status, 200, JSON.stringify(stock.body));
+    assert.equal(stock.body.data.availableQuantity, 7);
+    assert.equal(stock.body.data.reservedQuantity, 5);
+    assert.equal((await terminate(again, 5_000)).code, 0);
+    const verify = await runCli(['verify-ledger'], { DATA_DIR: dataDir });
+    assert.equal(verify.code, 0, `stdout: ${verify.stdout}; stderr: ${verify.stderr}`);
+    assert.match(verify.stdout, /ledger balances/);
+  });
 });
 
 test('a stale lock file (its pid no longer exists) does not block start-up', async () => {

@@ -10,6 +10,7 @@ import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
 import { loadMigrations, migrate } from '../../src/db/migrator.ts';
 import { openMemoryPglite } from '../../src/db/pglite.database.ts';
 import { createService, type Service } from '../../src/main/create-service.ts';
+import { openDatabase } from '../../src/main/open-database.ts';
 import { type ApiBody, silentLogger, testEnv } from '../helpers/test-service.ts';
 
 /**
@@ -177,6 +178,39 @@ describe('the seed 000 flow on embedded PGlite', () => {
     const levels = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM stock_levels');
     assert.deepEqual(levels, [{ n: 3 }]);
     assert.deepEqual(await findLedgerMismatches(db), []);
+  });
+});
+
+describe('the embedded database on disk', () => {
+  test('runs with EMBEDDED_SHARED_BUFFERS_MB of buffer cache (16 MB unless set) and keeps its data', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventory-embedded-'));
+    try {
+      for (const [env, expected] of [
+        [{}, '16MB'],
+        [{ EMBEDDED_SHARED_BUFFERS_MB: '8' }, '8MB'],
+      ] as const) {
+        const config = loadConfig(testEnv({ DATA_DIR: dir, ...env }));
+        const embedded = await openDatabase(config, silentLogger);
+        try {
+          const rows = await embedded.query<{ shared_buffers: string }>('SHOW shared_buffers');
+          assert.deepEqual(rows, [{ shared_buffers: expected }]);
+          await embedded.query('CREATE TABLE IF NOT EXISTS kept (n integer)');
+          await embedded.query('INSERT INTO kept VALUES (1)');
+        } finally {
+          await embedded.close();
+        }
+      }
+      const reopened = await openDatabase(loadConfig(testEnv({ DATA_DIR: dir })), silentLogger);
+      try {
+        assert.deepEqual(await reopened.query('SELECT count(*)::integer AS n FROM kept'), [
+          { n: 2 },
+        ]);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

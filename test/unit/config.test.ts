@@ -8,6 +8,7 @@ test('defaults follow seed 000', () => {
   assert.equal(config.port, 8080);
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.dataDir, path.resolve('./data'));
+  assert.equal(config.embeddedSharedBuffersMb, 16);
   assert.equal(config.reservationTtlMs, 600_000);
   assert.equal(config.expirationPollIntervalMs, 30_000);
   assert.equal(config.mode, 'release');
@@ -58,6 +59,8 @@ test('a bad value stops start-up with an error naming the variable', () => {
     [{ EXPIRATION_POLL_INTERVAL: 'soon' }, 'EXPIRATION_POLL_INTERVAL'],
     [{ GIN_MODE: 'test' }, 'GIN_MODE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ EMBEDDED_SHARED_BUFFERS_MB: '0' }, 'EMBEDDED_SHARED_BUFFERS_MB'],
+    [{ EMBEDDED_SHARED_BUFFERS_MB: '16MB' }, 'EMBEDDED_SHARED_BUFFERS_MB'],
     [{ REDIS_DB: '-1' }, 'REDIS_DB'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
