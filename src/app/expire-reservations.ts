@@ -14,14 +14,9 @@ export async function expireDueReservations(deps: AppDeps, batchSizeMax: number)
     if (lines.length === 0) {
       return 0;
     }
-    // One statement returns the stock of the whole batch; one more writes its ledger rows.
-    await uow.stock.applyDeltas(
-      lines.map((line) => ({
-        itemId: line.itemId,
-        warehouseId: line.warehouseId,
-        deltas: lineEffect('expire', line),
-      })),
-    );
+    // The ledger rows go first and the stock rows last: the stock rows stay locked only from that
+    // update to the commit, so sweeps running side by side (EXPIRATION_CONCURRENCY) and reserve
+    // batches wait on them for one statement, not for the whole sweep.
     await uow.movements.append(
       lines.map((line) =>
         lineMovement(
@@ -31,6 +26,13 @@ export async function expireDueReservations(deps: AppDeps, batchSizeMax: number)
           SWEEPER_CONTEXT,
         ),
       ),
+    );
+    await uow.stock.applyDeltas(
+      lines.map((line) => ({
+        itemId: line.itemId,
+        warehouseId: line.warehouseId,
+        deltas: lineEffect('expire', line),
+      })),
     );
     return new Set(lines.map((line) => line.reservationId)).size;
   });

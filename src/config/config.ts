@@ -25,6 +25,8 @@ export interface Config {
   readonly reservationTtlMs: number;
   readonly expirationPollIntervalMs: number;
   readonly expirationBatchSizeMax: number;
+  /** Expiry batches applied side by side by one sweep. */
+  readonly expirationConcurrency: number;
   /** Most reservations applied by one group-commit batch (one transaction). */
   readonly reservationBatchSizeMax: number;
   /** Group-commit batches allowed in the database at once (each uses a connection). */
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     reservationTtlMs: readReservationTtl(env),
     expirationPollIntervalMs: readDuration(env, 'EXPIRATION_POLL_INTERVAL', '30s', 100, 3_600_000),
     expirationBatchSizeMax: readInteger(env, 'EXPIRATION_BATCH_SIZE', 500, 1, 10_000),
+    expirationConcurrency: readInteger(env, 'EXPIRATION_CONCURRENCY', 2, 1, 8),
     reservationBatchSizeMax: readInteger(env, 'RESERVATION_BATCH_SIZE', 256, 1, 4_096),
     reservationBatchesInFlightMax: readInteger(env, 'RESERVATION_BATCHES_IN_FLIGHT', 1, 1, 16),
     itemCacheTtlMs: readDuration(env, 'ITEM_CACHE_TTL', '30s', 0, 60_000),

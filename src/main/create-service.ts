@@ -102,6 +102,7 @@ export async function createService(
     logger,
     intervalMs: config.expirationPollIntervalMs,
     batchSizeMax: config.expirationBatchSizeMax,
+    concurrency: config.expirationConcurrency,
   });
   let stopping: Promise<void> | undefined;
 

@@ -20,6 +20,11 @@ export interface ExpiryWorkerOptions {
   readonly logger: Logger;
   readonly intervalMs: number;
   readonly batchSizeMax: number;
+  /**
+   * Batches expired side by side. Each claims its own reservations (SKIP LOCKED) and locks stock
+   * rows only for its last statement, so two use two cores where one waited on round trips.
+   */
+  readonly concurrency?: number;
   /** Upper bound on batches per sweep, so one sweep cannot run unbounded under a flood. */
   readonly batchesPerSweepMax?: number;
 }
@@ -32,15 +37,26 @@ export function createExpiryWorker(options: ExpiryWorkerOptions): ExpiryWorker {
   let running: Promise<unknown> | undefined;
   let stopped = true;
 
-  async function sweep(): Promise<number> {
+  const lanes = options.concurrency ?? 1;
+
+  /** One lane: batch after batch until one comes back short (nothing more is due). */
+  async function expireLane(batchesMaxOfLane: number): Promise<number> {
     let expired = 0;
-    for (let batch = 0; batch < batchesMax; batch++) {
+    for (let batch = 0; batch < batchesMaxOfLane; batch++) {
       const count = await expireDueReservations(options.deps, options.batchSizeMax);
       expired += count;
       if (count < options.batchSizeMax) {
         break;
       }
     }
+    return expired;
+  }
+
+  async function sweep(): Promise<number> {
+    const perLane = await Promise.all(
+      Array.from({ length: lanes }, () => expireLane(Math.ceil(batchesMax / lanes))),
+    );
+    const expired = perLane.reduce((sum, n) => sum + n, 0);
     for (let batch = 0; batch < batchesMax; batch++) {
       const purged = await purgeExpiredIdempotencyKeys(options.deps, options.batchSizeMax);
       if (purged < options.batchSizeMax) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TransactionRunner } from '../../src/app/ports.ts';
 import {
   backdateExpiry,
   backdateProductReservations,
@@ -92,5 +93,50 @@ describe('the sweep', () => {
     const stock = await stockOf(t, 'sweep-3');
     assert.equal(stock.availableQuantity, 7);
     assert.equal(stock.reservedQuantity, 0);
+  });
+});
+
+describe('the sweep with EXPIRATION_CONCURRENCY=2', () => {
+  const t = useTestService({ EXPIRATION_BATCH_SIZE: '20', EXPIRATION_CONCURRENCY: '2' });
+
+  test('two lanes expire every due reservation exactly once, side by side', async () => {
+    const products = ['lanes-1', 'lanes-2', 'lanes-3'];
+    for (const productId of products) {
+      await initProduct(t, productId, 500);
+      for (let i = 0; i < 70; i++) {
+        await reserve(t, productId, 1 + (i % 3), `${productId}-${i}`);
+      }
+      await backdateProductReservations(t, productId);
+    }
+    // Counts the sweep's transactions open at once.
+    const tx = t.service.deps.tx as { run: TransactionRunner['run'] };
+    const run = tx.run;
+    let open = 0;
+    let mostOpen = 0;
+    tx.run = async <T>(work: Parameters<TransactionRunner['run']>[0]): Promise<T> => {
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      try {
+        return (await run.call(tx, work)) as T;
+      } finally {
+        open--;
+      }
+    };
+    try {
+      assert.equal(await t.service.expiryWorker.sweep(), 210);
+    } finally {
+      tx.run = run;
+    }
+    assert.equal(mostOpen, 2, 'the two lanes never overlapped');
+    for (const productId of products) {
+      const stock = await stockOf(t, productId);
+      assert.deepEqual([stock.availableQuantity, stock.reservedQuantity], [500, 0], productId);
+    }
+    const rows = await t.db.query<{ n: number; reservations: number }>(
+      `SELECT count(*)::bigint AS n, count(DISTINCT reservation_id)::bigint AS reservations
+       FROM stock_movements WHERE kind = 'EXPIRE'`,
+    );
+    assert.deepEqual(rows, [{ n: 210, reservations: 210 }]);
+    assert.equal(await t.service.expiryWorker.sweep(), 0);
   });
 });

@@ -9,6 +9,8 @@ test('defaults follow seed 000', () => {
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.dataDir, path.resolve('./data'));
   assert.equal(config.embeddedSharedBuffersMb, 16);
+  assert.equal(config.expirationBatchSizeMax, 500);
+  assert.equal(config.expirationConcurrency, 2);
   assert.equal(config.reservationTtlMs, 600_000);
   assert.equal(config.expirationPollIntervalMs, 30_000);
   assert.equal(config.mode, 'release');
@@ -60,6 +62,8 @@ test('a bad value stops start-up with an error naming the variable', () => {
     [{ GIN_MODE: 'test' }, 'GIN_MODE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ EMBEDDED_SHARED_BUFFERS_MB: '0' }, 'EMBEDDED_SHARED_BUFFERS_MB'],
+    [{ EXPIRATION_CONCURRENCY: '0' }, 'EXPIRATION_CONCURRENCY'],
+    [{ EXPIRATION_CONCURRENCY: '9' }, 'EXPIRATION_CONCURRENCY'],
     [{ EMBEDDED_SHARED_BUFFERS_MB: '16MB' }, 'EMBEDDED_SHARED_BUFFERS_MB'],
     [{ REDIS_DB: '-1' }, 'REDIS_DB'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
