@@ -102,3 +102,42 @@ test('a TTL of 0 reads every time; the size bound holds', async () => {
   await bounded.options(['a']);
   assert.equal(small.calls.length, 3, 'the full cache was cleared to admit c, so a was read again');
 });
+
+test('a refresh updates the cached figures in place; a changed set of warehouses replaces them', async () => {
+  let clock = 0;
+  const table = new Map([['a', new Map([['w1', 5]])]]);
+  const cache = createWarehouseOptionsCache(fakeReads(table), {
+    ttlMs: 1000,
+    entriesMax: 10,
+    now: () => clock,
+  });
+  await cache.options(['a']);
+  const [cached] = await cache.options(['a']);
+  // Same warehouses: the very objects the cache holds carry the new figures (no garbage per
+  // refresh or per held line, which under load was promoted and grew the old generation).
+  table.set('a', new Map([['w1', 9]]));
+  clock = 1000;
+  await cache.options(['a']);
+  assert.equal(cached?.available, 9);
+  cache.noteHeld([{ itemId: 'a', warehouseId: 'w1', quantity: 4, backordered: 0 }]);
+  assert.equal(cached?.available, 5);
+  // A warehouse more: the entry is rebuilt with both.
+  table.set(
+    'a',
+    new Map([
+      ['w1', 9],
+      ['w2', 3],
+    ]),
+  );
+  clock = 2000;
+  await cache.options(['a']);
+  const rebuilt = await cache.options(['a']);
+  assert.deepEqual(
+    rebuilt.map((r) => [r.warehouseId, r.available]),
+    [
+      ['w1', 9],
+      ['w2', 3],
+    ],
+  );
+  assert.equal(cached?.available, 5, 'the replaced object is no longer updated');
+});
