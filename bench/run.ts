@@ -150,7 +150,7 @@ async function setUp(scenario: LoadScenario, db: Parameters<typeof checkBooks>[0
   }
 }
 
-/** Seconds to expire `--expired` reservations that are all past due (batch size from --env, else the default). */
+/** Seconds to expire `--expired` reservations that are all past due (settings from --env, else the defaults). */
 async function benchExpiry(db: Parameters<typeof checkBooks>[0], url: string): Promise<void> {
   const count = Number(opts.expired);
   await loadProducts(db, {

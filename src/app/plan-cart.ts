@@ -249,12 +249,10 @@ export async function planCart(
     d.contributions.every((c) => !failures.some((f) => f.line === c.requestLine)),
   );
   const itemIds = [...new Set(demands.map((d) => d.item.id))];
-  const optionsByItem = new Map<string, WarehouseOption[]>();
-  for (const option of itemIds.length === 0 ? [] : await sources.warehouseOptions(itemIds)) {
-    const list = optionsByItem.get(option.itemId) ?? [];
-    list.push(option);
-    optionsByItem.set(option.itemId, list);
-  }
+  const optionsByItem: Map<string, WarehouseOption[]> = Map.groupBy(
+    itemIds.length === 0 ? [] : await sources.warehouseOptions(itemIds),
+    (option) => option.itemId,
+  );
   // Backorder room is per item; demands of one item (pinned and not) share it in order.
   const roomLeft = new Map(
     demands.map((d) => [

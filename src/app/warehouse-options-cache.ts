@@ -73,15 +73,7 @@ export function createWarehouseOptionsCache(
       entries.clear();
     }
     const expiresAt = now() + options.ttlMs;
-    const byItem = new Map<string, WarehouseOptionRecord[]>();
-    for (const row of rows) {
-      const list = byItem.get(row.itemId);
-      if (list === undefined) {
-        byItem.set(row.itemId, [row]);
-      } else {
-        list.push(row);
-      }
-    }
+    const byItem = Map.groupBy(rows, (row) => row.itemId);
     for (const itemId of itemIds) {
       refresh(itemId, byItem.get(itemId) ?? [], expiresAt);
     }

@@ -60,8 +60,8 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
   return {
     kind: 'pglite',
     query: (sql, params) => exclusive(() => runQuery(db, sql, params)),
-    // PGlite runs in this process: there is no round trip to save, and its query path already
-    // caches nothing per name, so a prepared statement is an ordinary one here.
+    // PGlite runs in this process: there is no round trip or per-connection plan to save, so a
+    // prepared statement is an ordinary one here.
     queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
     exec: (sql) =>
       exclusive(async () => {
