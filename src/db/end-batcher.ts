@@ -41,8 +41,9 @@ export function createEndBatcher(
     name: 'reservation end',
     ...options,
     gatherOneTurn: db.kind === 'pglite',
-    async send(batch) {
-      const rows = await db.queryPrepared<EndRow>(
+    hold: () => db.hold(),
+    async send(batch, connection) {
+      const rows = await connection.queryPrepared<EndRow>(
         'inventory_end_batch',
         'SELECT * FROM inventory_end_batch($1::jsonb)',
         [

@@ -1,11 +1,15 @@
 import type { Logger } from '../app/ports.ts';
-import { isSqlError, RETRYABLE_SQLSTATES } from './database.ts';
+import { type HeldConnection, isSqlError, RETRYABLE_SQLSTATES } from './database.ts';
 
 /**
  * The queue behind group commit. A request that arrives while no batch is in the database leaves
  * at once (no added latency when idle); requests that arrive while one is in flight wait and leave
  * together as the next batch, up to `batchSizeMax`. `send` applies a batch in one statement and
  * answers one result per request, in order.
+ *
+ * While batches follow one another the queue keeps its connections (`hold`), so the next batch is
+ * written to the socket the moment the last one answers; when nothing is queued or in flight it
+ * gives them back to the pool.
  */
 export interface GroupCommitQueue<Request, Result> {
   submit(request: Request): Promise<Result>;
@@ -42,18 +46,24 @@ export function createGroupCommitQueue<Request, Result>(options: {
    */
   readonly gatherOneTurn?: boolean;
   readonly logger: Logger;
-  readonly send: (batch: readonly Request[]) => Promise<Result[]>;
+  readonly hold: () => Promise<HeldConnection>;
+  readonly send: (batch: readonly Request[], connection: HeldConnection) => Promise<Result[]>;
 }): GroupCommitQueue<Request, Result> {
   const queue: Waiting<Request, Result>[] = [];
+  /** Connections this queue holds with no batch on them. */
+  const ready: HeldConnection[] = [];
   const inFlightMax = options.batchesInFlightMax ?? 1;
   let inFlight = 0;
   let flushScheduled = false;
   let idleWaiters: (() => void)[] = [];
 
-  async function sendWithRetry(batch: readonly Request[]): Promise<Result[]> {
+  async function sendWithRetry(
+    batch: readonly Request[],
+    connection: HeldConnection,
+  ): Promise<Result[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await options.send(batch);
+        return await options.send(batch, connection);
       } catch (error) {
         const retryable = isSqlError(error) && RETRYABLE_SQLSTATES.has(error.code);
         if (!retryable || attempt >= BATCH_ATTEMPTS_MAX) {
@@ -83,10 +93,29 @@ export function createGroupCommitQueue<Request, Result>(options: {
     }
     inFlight++;
     const batch = queue.splice(0, options.batchSizeMax);
-    sendWithRetry(batch.map((waiting) => waiting.request)).then(
+    const connection = ready.pop();
+    if (connection !== undefined) {
+      run(batch, connection);
+      return;
+    }
+    options.hold().then(
+      (held) => run(batch, held),
+      (error: unknown) => {
+        settle();
+        fail(batch, error);
+      },
+    );
+  }
+
+  function run(batch: readonly Waiting<Request, Result>[], connection: HeldConnection): void {
+    sendWithRetry(
+      batch.map((waiting) => waiting.request),
+      connection,
+    ).then(
       (results) => {
-        // The next batch leaves before this one's callers run, so the database works on it while
-        // they write their responses.
+        // The next batch leaves on this connection before this one's callers run, so the database
+        // works on it while they write their responses.
+        ready.push(connection);
         settle();
         if (results.length !== batch.length) {
           fail(
@@ -102,6 +131,9 @@ export function createGroupCommitQueue<Request, Result>(options: {
         });
       },
       (error: unknown) => {
+        // After a statement error the connection is as good as new; after anything else (a lost
+        // connection) it is closed, not handed to the next caller.
+        connection.release(isSqlError(error) ? undefined : asError(error));
         settle();
         fail(batch, error);
       },
@@ -112,6 +144,9 @@ export function createGroupCommitQueue<Request, Result>(options: {
     inFlight--;
     requestFlush();
     if (inFlight === 0 && queue.length === 0) {
+      for (const connection of ready.splice(0)) {
+        connection.release();
+      }
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const wake of waiters) {
@@ -141,4 +176,8 @@ export function createGroupCommitQueue<Request, Result>(options: {
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

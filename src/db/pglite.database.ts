@@ -60,9 +60,12 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
   return {
     kind: 'pglite',
     query: (sql, params) => exclusive(() => runQuery(db, sql, params)),
-    // PGlite runs in this process: there is no round trip or per-connection plan to save, so a
-    // prepared statement is an ordinary one here.
-    queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
+    // PGlite runs in this process and has one connection: holding it is using it. There is no
+    // round trip or per-connection plan to save, so a prepared statement is an ordinary one here.
+    hold: async () => ({
+      queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
+      release: () => undefined,
+    }),
     exec: (sql) =>
       exclusive(async () => {
         await db.exec(sql);

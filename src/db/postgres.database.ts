@@ -60,9 +60,19 @@ function createPostgresDatabase(pool: pg.Pool): Database {
   return {
     kind: 'postgres',
     query: (sql, params) => runQuery(pool, sql, params),
-    async queryPrepared<Row extends object>(name: string, sql: string, params: readonly unknown[]) {
-      const result = await pool.query<Row>({ name, text: sql, values: params as unknown[] });
-      return result.rows;
+    async hold() {
+      const client = await pool.connect();
+      return {
+        async queryPrepared<Row extends object>(
+          name: string,
+          sql: string,
+          params: readonly unknown[],
+        ) {
+          const result = await client.query<Row>({ name, text: sql, values: params as unknown[] });
+          return result.rows;
+        },
+        release: (broken?: Error) => client.release(broken),
+      };
     },
     exec: async (sql) => {
       await pool.query(sql);

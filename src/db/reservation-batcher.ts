@@ -33,8 +33,9 @@ export function createReservationBatcher(
     name: 'reservation',
     ...options,
     gatherOneTurn: db.kind === 'pglite',
-    async send(batch) {
-      const rows = await db.queryPrepared<BatchRow>(
+    hold: () => db.hold(),
+    async send(batch, connection) {
+      const rows = await connection.queryPrepared<BatchRow>(
         'inventory_reserve_batch',
         'SELECT * FROM inventory_reserve_batch($1::jsonb)',
         [JSON.stringify(batch.map(toPayload))],

@@ -35,9 +35,15 @@ function counted(target: Database = db): Database {
       queries++;
       return target.query(sql, params);
     },
-    queryPrepared: (name, sql, params) => {
-      queries++;
-      return target.queryPrepared(name, sql, params);
+    hold: async () => {
+      const held = await target.hold();
+      return {
+        ...held,
+        queryPrepared: (name, sql, params) => {
+          queries++;
+          return held.queryPrepared(name, sql, params);
+        },
+      };
     },
   };
 }
@@ -155,6 +161,31 @@ describe('inventory_reserve_batch', () => {
       await single.close();
     }
     assert.equal(await reservedOf(item), 3);
+  });
+
+  test('the next batch is in the database while the finished batch’s callers run', async () => {
+    const item = await insertItem(db, { productId: 'batch-overlap' });
+    await stock(db, 'batch-overlap', { default: 10 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 64, logger: silentLogger });
+    let callerStarted = 0;
+    const first = batcher.submit(reservation([line(item, 1)])).then((result) => {
+      // A caller that keeps the thread for 400 ms, as a batch's 30-odd callers writing their
+      // responses keep it for a millisecond. Through the pool's next tick the second batch would
+      // have waited for it.
+      callerStarted = Date.now();
+      while (Date.now() - callerStarted < 400) {}
+      return result;
+    });
+    const second = batcher.submit(reservation([line(item, 1)]));
+    assert.equal((await first).ok, true);
+    const next = await second;
+    assert.ok(next.ok);
+    const startedAfterCaller = next.createdAt.getTime() - callerStarted;
+    assert.ok(
+      startedAfterCaller < 200,
+      `the second batch began ${startedAfterCaller} ms after the first batch's caller did`,
+    );
+    assert.equal(await reservedOf(item), 2);
   });
 
   test('concurrent submissions leave together: 200 requests, a handful of statements', async () => {

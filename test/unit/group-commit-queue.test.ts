@@ -1,18 +1,39 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { HeldConnection } from '../../src/db/database.ts';
 import { createGroupCommitQueue } from '../../src/db/group-commit-queue.ts';
 import { silentLogger } from '../helpers/test-service.ts';
 
-/** A send whose batches stay in flight until the test ends them. */
-function controlledSend() {
+/**
+ * A database whose batches stay in flight until the test ends them. Its connections are numbered
+ * in the order they are held; `connections` logs holding and giving back.
+ */
+function controlledSend(options: { holdFails?: Error } = {}) {
   const batches: { requests: readonly number[]; end: (error?: Error) => void }[] = [];
   const events: string[] = [];
+  const connections: string[] = [];
+  const names = new Map<HeldConnection, string>();
   return {
     batches,
     events,
-    send(requests: readonly number[]): Promise<number[]> {
+    connections,
+    async hold(): Promise<HeldConnection> {
+      if (options.holdFails !== undefined) {
+        throw options.holdFails;
+      }
+      const name = `c${names.size + 1}`;
+      connections.push(`hold ${name}`);
+      const connection: HeldConnection = {
+        queryPrepared: () => Promise.reject(new Error('not used by the queue')),
+        release: (broken) => connections.push(`${broken ? 'close' : 'release'} ${name}`),
+      };
+      names.set(connection, name);
+      return connection;
+    },
+    send(requests: readonly number[], connection: HeldConnection): Promise<number[]> {
       events.push(`send ${requests.join(',')}`);
+      connections.push(`send ${requests.join(',')} on ${names.get(connection)}`);
       return new Promise((resolve, reject) => {
         batches.push({
           requests,
@@ -34,8 +55,14 @@ function queueOn(
     batchSizeMax: 10,
     ...options,
     logger: silentLogger,
+    hold: db.hold,
     send: db.send,
   });
+}
+
+/** An error as PostgreSQL reports one (a unique violation). */
+function sqlError(): Error {
+  return Object.assign(new Error('duplicate key'), { code: '23505' });
 }
 
 describe('group commit queue', () => {
@@ -43,7 +70,8 @@ describe('group commit queue', () => {
     const db = controlledSend();
     const queue = queueOn(db);
     const first = queue.submit(1);
-    assert.deepEqual(db.events, ['send 1'], 'no waiting when idle');
+    await nextTurn();
+    assert.deepEqual(db.events, ['send 1'], 'no waiting when idle: it leaves within the turn');
     const rest = [queue.submit(2), queue.submit(3), queue.submit(4)];
     assert.equal(db.batches.length, 1, 'one batch in flight at a time');
     db.batches[0]?.end();
@@ -71,6 +99,7 @@ describe('group commit queue', () => {
     const queue = queueOn(db);
     const first = queue.submit(1).then(() => db.events.push('caller of 1 continues'));
     const second = queue.submit(2);
+    await nextTurn();
     db.batches[0]?.end();
     await first;
     assert.deepEqual(db.events, ['send 1', 'send 2', 'caller of 1 continues']);
@@ -83,6 +112,7 @@ describe('group commit queue', () => {
     const queue = queueOn(db);
     const failed = queue.submit(1);
     const next = queue.submit(2);
+    await nextTurn();
     db.batches[0]?.end(new Error('boom'));
     await assert.rejects(failed, /boom/);
     await nextTurn();
@@ -111,6 +141,7 @@ describe('group commit queue', () => {
     const waiting = queue.idle().then(() => {
       idle = true;
     });
+    await nextTurn();
     db.batches[0]?.end();
     assert.equal(await first, 10);
     await nextTurn();
@@ -119,5 +150,53 @@ describe('group commit queue', () => {
     assert.equal(await second, 'boom');
     await waiting;
     assert.equal(idle, true);
+  });
+
+  test('while batches follow one another they share one held connection, given back when idle', async () => {
+    const db = controlledSend();
+    const queue = queueOn(db);
+    const first = queue.submit(1);
+    await nextTurn();
+    const rest = [queue.submit(2), queue.submit(3)];
+    db.batches[0]?.end();
+    assert.equal(await first, 10);
+    db.batches[1]?.end();
+    assert.deepEqual(await Promise.all(rest), [20, 30]);
+    assert.deepEqual(db.connections, ['hold c1', 'send 1 on c1', 'send 2,3 on c1', 'release c1']);
+    const later = queue.submit(4);
+    await nextTurn();
+    db.batches[2]?.end();
+    assert.equal(await later, 40);
+    assert.deepEqual(db.connections.slice(4), ['hold c2', 'send 4 on c2', 'release c2']);
+  });
+
+  test('a connection that failed is closed; after a statement error it goes back to the pool', async () => {
+    const db = controlledSend();
+    const queue = queueOn(db);
+    const lost = queue.submit(1);
+    await nextTurn();
+    db.batches[0]?.end(new Error('Connection terminated unexpectedly'));
+    await assert.rejects(lost, /terminated/);
+    const refused = queue.submit(2);
+    await nextTurn();
+    db.batches[1]?.end(sqlError());
+    await assert.rejects(refused, /duplicate key/);
+    assert.deepEqual(db.connections, [
+      'hold c1',
+      'send 1 on c1',
+      'close c1',
+      'hold c2',
+      'send 2 on c2',
+      'release c2',
+    ]);
+  });
+
+  test('when no connection can be had the batch fails and the queue goes on', async () => {
+    const db = controlledSend({ holdFails: new Error('timeout exceeded when trying to connect') });
+    const queue = queueOn(db);
+    await assert.rejects(queue.submit(1), /timeout exceeded/);
+    await assert.rejects(queue.submit(2), /timeout exceeded/);
+    await queue.idle();
+    assert.deepEqual(db.events, []);
   });
 });
