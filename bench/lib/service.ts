@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { SERVE_NODE_FLAGS } from '../../src/main/heap-settings.ts';
 
 /** The service under test, as its own process (as in production), with its peak memory. */
 export interface RunningService {
@@ -29,7 +30,9 @@ async function freePort(): Promise<number> {
 
 export async function startService(env: Record<string, string>): Promise<RunningService> {
   const port = await freePort();
-  const child: ChildProcess = spawn(NODE, [path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
+  // The flags `npm start` passes, so the bench measures the memory users get.
+  const args = [...SERVE_NODE_FLAGS, path.join(ROOT, 'src/cli/main.ts'), 'serve'];
+  const child: ChildProcess = spawn(NODE, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

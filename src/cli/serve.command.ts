@@ -5,6 +5,7 @@ import { migrate } from '../db/migrator.ts';
 import { createTransactionRunner } from '../db/transaction-runner.ts';
 import { createLogger } from '../main/create-logger.ts';
 import { createService } from '../main/create-service.ts';
+import { applyHeapSettings } from '../main/heap-settings.ts';
 import { openDatabase } from '../main/open-database.ts';
 
 /**
@@ -13,6 +14,7 @@ import { openDatabase } from '../main/open-database.ts';
  * SHUTDOWN_TIMEOUT.
  */
 export async function serveCommand(): Promise<void> {
+  applyHeapSettings();
   const config = loadConfig();
   // Read before anything is opened: an invalid file stops start-up like a bad variable (exit 2).
   const warehouses = readWarehousesFile(config.warehousesFile);
