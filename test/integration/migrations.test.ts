@@ -409,3 +409,101 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
     assert.equal(rows.length, 1);
   });
 });
+
+describe('lines name a reservation that exists; reservations stay (checked per statement)', () => {
+  let db: Database;
+  let itemId: string;
+  let reservationId: string;
+
+  before(async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    db = await open(database);
+    itemId = await insertStockLevel(db, { productId: 'line-reference-1', onHand: 5 });
+    reservationId = randomUUID();
+    await db.query(
+      "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, 'order-line-ref', now() + interval '1 hour', 'test')",
+      [reservationId],
+    );
+    await db.query(
+      `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+       VALUES ($1, 1, $2, 'default', 1)`,
+      [reservationId, itemId],
+    );
+  });
+
+  async function linesOf(id: string): Promise<number> {
+    const rows = await db.query<{ n: number }>(
+      'SELECT count(*)::integer AS n FROM reservation_lines WHERE reservation_id = $1',
+      [id],
+    );
+    return rows[0]?.n ?? -1;
+  }
+
+  test('a statement with one line for a missing reservation is refused whole (23503)', async () => {
+    const missing = randomUUID();
+    const message = await rejectsWithSqlState(
+      db.query(
+        `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+         VALUES ($1, 2, $3, 'default', 1), ($2, 1, $3, 'default', 1)`,
+        [reservationId, missing, itemId],
+      ),
+      FOREIGN_KEY_VIOLATION,
+    );
+    assert.match(message, new RegExp(`reservation_lines row names reservation ${missing}`));
+    assert.equal(await linesOf(reservationId), 1);
+  });
+
+  test('a line for a missing stock level is still refused, naming the stock level', async () => {
+    const message = await rejectsWithSqlState(
+      db.query(
+        `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
+         VALUES ($1, 3, $2, 'nowhere', 1)`,
+        [reservationId, itemId],
+      ),
+      FOREIGN_KEY_VIOLATION,
+    );
+    assert.match(message, new RegExp(`names stock level \\(${itemId}, nowhere\\)`));
+  });
+
+  test('reservations are never deleted or truncated (42501)', async () => {
+    for (const statement of [
+      'DELETE FROM reservations WHERE id = $1',
+      'TRUNCATE reservations CASCADE',
+    ]) {
+      const message = await rejectsWithSqlState(
+        db.query(statement, statement.includes('$1') ? [reservationId] : []),
+        INSUFFICIENT_PRIVILEGE,
+      );
+      assert.match(message, /reservations are never removed \((DELETE|TRUNCATE) refused\)/);
+    }
+    assert.equal(await linesOf(reservationId), 1);
+  });
+
+  test('a reservation keeps its id and a line its reservation; other columns still change', async () => {
+    const other = randomUUID();
+    await db.query(
+      "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, 'order-line-ref-2', now() + interval '1 hour', 'test')",
+      [other],
+    );
+    const moved = await rejectsWithSqlState(
+      db.query('UPDATE reservation_lines SET reservation_id = $2 WHERE reservation_id = $1', [
+        reservationId,
+        other,
+      ]),
+      INSUFFICIENT_PRIVILEGE,
+    );
+    assert.match(moved, /keeps its reservation/);
+    const renamed = await rejectsWithSqlState(
+      db.query('UPDATE reservations SET id = $2 WHERE id = $1', [other, randomUUID()]),
+      INSUFFICIENT_PRIVILEGE,
+    );
+    assert.match(renamed, /keeps its id/);
+    await db.query("UPDATE reservations SET order_id = 'order-renamed' WHERE id = $1", [other]);
+    await db.query(
+      'UPDATE reservation_lines SET committed_quantity = 1 WHERE reservation_id = $1',
+      [reservationId],
+    );
+    assert.equal(await linesOf(reservationId), 1);
+  });
+});
