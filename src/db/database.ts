@@ -37,6 +37,8 @@ export interface HeldConnection {
   ): Promise<Row[]>;
   /** Gives the connection back to the pool; with `broken`, closes it instead. */
   release(broken?: Error): void;
+  /** Someone is waiting for a pool connection: a holder between statements should give this back. */
+  othersWaiting(): boolean;
 }
 
 /** PostgreSQL's error shape as both drivers report it. */

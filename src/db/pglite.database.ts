@@ -65,6 +65,7 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
     hold: async () => ({
       queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
       release: () => undefined,
+      othersWaiting: () => false,
     }),
     exec: (sql) =>
       exclusive(async () => {

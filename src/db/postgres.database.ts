@@ -72,6 +72,7 @@ function createPostgresDatabase(pool: pg.Pool): Database {
           return result.rows;
         },
         release: (broken?: Error) => client.release(broken),
+        othersWaiting: () => pool.waitingCount > 0,
       };
     },
     exec: async (sql) => {

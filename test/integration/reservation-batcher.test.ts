@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher } from '../../src/db/end-batcher.ts';
@@ -186,6 +187,34 @@ describe('inventory_reserve_batch', () => {
       `the second batch began ${startedAfterCaller} ms after the first batch's caller did`,
     );
     assert.equal(await reservedOf(item), 2);
+  });
+
+  test('a busy queue does not starve other queries of a one-connection pool', async () => {
+    const item = await insertItem(db, { productId: 'batch-fair' });
+    await stock(db, 'batch-fair', { default: 2000 });
+    const single = await openPostgres({ url: database.url, poolMax: 1, logger: silentLogger });
+    try {
+      const batcher = createReservationBatcher(single, { batchSizeMax: 16, logger: silentLogger });
+      let done = 0;
+      // 1,000 requests keep the queue busy for about 60 batches in a row.
+      const all = Array.from({ length: 1000 }, () =>
+        batcher.submit(reservation([line(item, 1)])).then((result) => {
+          done++;
+          return result;
+        }),
+      );
+      await nextTurn();
+      await single.query('SELECT 1');
+      const doneWhenQueryRan = done;
+      assert.equal((await Promise.all(all)).filter((r) => r.ok).length, 1000);
+      assert.ok(
+        doneWhenQueryRan < 500,
+        `the query waited for ${doneWhenQueryRan} of 1000 requests to be applied`,
+      );
+    } finally {
+      await single.close();
+    }
+    assert.equal(await reservedOf(item), 1000);
   });
 
   test('concurrent submissions leave together: 200 requests, a handful of statements', async () => {

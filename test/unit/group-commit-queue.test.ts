@@ -9,7 +9,7 @@ import { silentLogger } from '../helpers/test-service.ts';
  * A database whose batches stay in flight until the test ends them. Its connections are numbered
  * in the order they are held; `connections` logs holding and giving back.
  */
-function controlledSend(options: { holdFails?: Error } = {}) {
+function controlledSend(options: { holdFails?: Error; othersWaiting?: () => boolean } = {}) {
   const batches: { requests: readonly number[]; end: (error?: Error) => void }[] = [];
   const events: string[] = [];
   const connections: string[] = [];
@@ -27,6 +27,7 @@ function controlledSend(options: { holdFails?: Error } = {}) {
       const connection: HeldConnection = {
         queryPrepared: () => Promise.reject(new Error('not used by the queue')),
         release: (broken) => connections.push(`${broken ? 'close' : 'release'} ${name}`),
+        othersWaiting: options.othersWaiting ?? (() => false),
       };
       names.set(connection, name);
       return connection;
@@ -198,5 +199,33 @@ describe('group commit queue', () => {
     await assert.rejects(queue.submit(2), /timeout exceeded/);
     await queue.idle();
     assert.deepEqual(db.events, []);
+  });
+
+  test('while others wait for a pool connection, the queue gives its own back after each batch', async () => {
+    let othersWaiting = true;
+    const db = controlledSend({ othersWaiting: () => othersWaiting });
+    const queue = queueOn(db);
+    const first = queue.submit(1);
+    await nextTurn();
+    const second = queue.submit(2);
+    db.batches[0]?.end();
+    assert.equal(await first, 10);
+    await nextTurn();
+    othersWaiting = false;
+    const third = queue.submit(3);
+    db.batches[1]?.end();
+    assert.equal(await second, 20);
+    await nextTurn();
+    db.batches[2]?.end();
+    assert.equal(await third, 30);
+    assert.deepEqual(db.connections, [
+      'hold c1',
+      'send 1 on c1',
+      'release c1',
+      'hold c2',
+      'send 2 on c2',
+      'send 3 on c2',
+      'release c2',
+    ]);
   });
 });
