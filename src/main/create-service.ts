@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
 import { createCartItemCache } from '../app/cart-item-cache.ts';
 import type { AppDeps } from '../app/ports.ts';
 import { createWarehouseOptionsCache } from '../app/warehouse-options-cache.ts';
@@ -14,6 +13,7 @@ import {
   createProductServiceClient,
 } from '../integrations/product-service.client.ts';
 import { createExpiryWorker, type ExpiryWorker } from '../workers/expiry.worker.ts';
+import { newId } from './new-id.ts';
 
 /**
  * The composition root: plain factories wire storage, use cases, HTTP and workers. Nothing here
@@ -58,7 +58,7 @@ export async function createService(
     }),
     // Time-ordered ids: new reservations, lines and ledger rows land at the right edge of their
     // indexes instead of on a random page of a multi-gigabyte B-tree (docs/PERFORMANCE.md).
-    newId: uuidv7,
+    newId,
     reservationBatcher: createReservationBatcher(db, {
       batchSizeMax: config.reservationBatchSizeMax,
       batchesInFlightMax: config.reservationBatchesInFlightMax,
