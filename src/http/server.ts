@@ -13,6 +13,7 @@ import type { AppDeps } from '../app/ports.ts';
 import { type ErrorCode, isDomainError } from '../domain/errors.ts';
 import { CORRELATION_ID_LENGTH_MAX } from '../domain/limits.ts';
 import { errorBody, HTTP_STATUS_OF } from './error-mapping.ts';
+import type { RequestTracker } from './request-tracker.ts';
 import { adminProductRoutes } from './routes/admin-product.routes.ts';
 import { type HealthProbe, healthRoutes } from './routes/health.routes.ts';
 import { inventoryRoutes } from './routes/inventory.routes.ts';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   /** Log every request (debug mode); off in release mode, where it would cost on the hot path. */
   readonly logRequests: boolean;
   readonly bodyLimitBytes?: number;
+  /** Told when each request starts and when its answer is sent (see request-tracker.ts). */
+  readonly tracker?: RequestTracker;
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -63,7 +66,15 @@ export async function buildServer(options: ServerOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  const tracker = options.tracker;
+  if (tracker !== undefined) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      tracker.enter(request);
+      done();
+    });
+  }
   app.addHook('onSend', async (request, reply) => {
+    tracker?.leave(request);
     reply.header('x-request-id', request.id);
   });
 

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import { createEndBatcher } from '../db/end-batcher.ts';
 import { createReservationBatcher } from '../db/reservation-batcher.ts';
 import { createTransactionRunner, createUnitOfWork } from '../db/transaction-runner.ts';
+import { createRequestTracker } from '../http/request-tracker.ts';
 import { buildServer } from '../http/server.ts';
 import {
   ANY_PRODUCT_CATALOG,
@@ -86,9 +87,11 @@ export async function createService(
           }),
   };
   let shuttingDown = false;
+  const requests = createRequestTracker();
   const app = await buildServer({
     deps,
     logger,
+    tracker: requests,
     logRequests: config.mode === 'debug',
     health: {
       checkDatabase: async () => {
@@ -120,8 +123,10 @@ export async function createService(
         shuttingDown = true;
         await app.close();
         await expiryWorker.stop();
-        // Requests whose clients hung up no longer hold the server open but may still be queued
-        // for a batch; they are applied (or refused) before the database closes.
+        // Requests whose clients hung up no longer hold the server open, but their handlers run
+        // on and may still be queued for a batch; they finish (and their batches are applied or
+        // refused) before the database closes.
+        await requests.idle();
         await Promise.all([deps.reservationBatcher.idle(), deps.endBatcher.idle()]);
         await db.close();
       })();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
 import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher } from '../../src/db/end-batcher.ts';
@@ -346,6 +347,51 @@ describe('shutdown', () => {
         [item],
       );
       assert.deepEqual(rows, [{ reserved: 40 }]);
+      assert.deepEqual(await findLedgerMismatches(after), []);
+    } finally {
+      await after.close();
+      await t.database.drop();
+    }
+  });
+
+  test('stop lets a request whose client hung up finish before the database closes', async () => {
+    const t = await startTestService();
+    try {
+      await insertItem(t.db, { productId: 'shutdown-hung-up' });
+      await stock(t.db, 'shutdown-hung-up', { default: 5 });
+      const address = new URL(await t.service.start());
+      // Every pool connection taken: the request below waits for one inside its handler.
+      const held = await Promise.all(Array.from({ length: 10 }, () => t.db.hold()));
+      const request = http.request({
+        host: address.hostname,
+        port: address.port,
+        method: 'POST',
+        path: '/inventory/add-stock',
+        headers: { 'content-type': 'application/json' },
+      });
+      request.on('error', () => undefined);
+      request.end(JSON.stringify({ productId: 'shutdown-hung-up', quantity: 3 }));
+      await delay(300);
+      request.destroy();
+      const stopped = t.service.stop();
+      while (t.service.app.server.listening) {
+        await delay(10);
+      }
+      for (const connection of held) {
+        connection.release();
+      }
+      await stopped;
+    } catch (error) {
+      await t.database.drop();
+      throw error;
+    }
+    const after = await openPostgres({ url: t.database.url, poolMax: 1, logger: silentLogger });
+    try {
+      const rows = await after.query<{ on_hand: number }>(
+        `SELECT s.on_hand FROM stock_levels s JOIN items i ON i.id = s.item_id
+         WHERE i.product_id = 'shutdown-hung-up'`,
+      );
+      assert.deepEqual(rows, [{ on_hand: 8 }], 'the add-stock whose client hung up was applied');
       assert.deepEqual(await findLedgerMismatches(after), []);
     } finally {
       await after.close();
