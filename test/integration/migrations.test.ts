@@ -314,6 +314,16 @@ describe('the schema refuses impossible stock', () => {
   });
 });
 
+/** A pending reservation with no lines, straight into the table; returns its id. */
+async function insertReservation(db: Database, orderId: string): Promise<string> {
+  const id = randomUUID();
+  await db.query(
+    "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, $2, now() + interval '1 hour', 'test')",
+    [id, orderId],
+  );
+  return id;
+}
+
 describe('lines and ledger rows name a stock level that exists (checked per statement)', () => {
   let db: Database;
   let itemId: string;
@@ -324,11 +334,7 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
     databases.push(database);
     db = await open(database);
     itemId = await insertStockLevel(db, { productId: 'reference-1', onHand: 5 });
-    reservationId = randomUUID();
-    await db.query(
-      "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, 'order-ref', now() + interval '1 hour', 'test')",
-      [reservationId],
-    );
+    reservationId = await insertReservation(db, 'order-ref');
   });
 
   async function count(table: 'stock_movements' | 'reservation_lines'): Promise<number> {
@@ -420,11 +426,7 @@ describe('lines name a reservation that exists; reservations stay (checked per s
     databases.push(database);
     db = await open(database);
     itemId = await insertStockLevel(db, { productId: 'line-reference-1', onHand: 5 });
-    reservationId = randomUUID();
-    await db.query(
-      "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, 'order-line-ref', now() + interval '1 hour', 'test')",
-      [reservationId],
-    );
+    reservationId = await insertReservation(db, 'order-line-ref');
     await db.query(
       `INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity)
        VALUES ($1, 1, $2, 'default', 1)`,
@@ -481,11 +483,7 @@ describe('lines name a reservation that exists; reservations stay (checked per s
   });
 
   test('a reservation keeps its id and a line its reservation; other columns still change', async () => {
-    const other = randomUUID();
-    await db.query(
-      "INSERT INTO reservations (id, order_id, expires_at, actor) VALUES ($1, 'order-line-ref-2', now() + interval '1 hour', 'test')",
-      [other],
-    );
+    const other = await insertReservation(db, 'order-line-ref-2');
     const moved = await rejectsWithSqlState(
       db.query('UPDATE reservation_lines SET reservation_id = $2 WHERE reservation_id = $1', [
         reservationId,
