@@ -37,8 +37,11 @@ export interface HeldConnection {
   ): Promise<Row[]>;
   /** Gives the connection back to the pool; with `broken`, closes it instead. */
   release(broken?: Error): void;
-  /** Someone is waiting for a pool connection: a holder between statements should give this back. */
-  othersWaiting(): boolean;
+  /**
+   * Someone waits for a pool connection and holders have them all: a holder between statements
+   * should give this one back, or the waiter would wait for as long as the holders stay busy.
+   */
+  wantedBack(): boolean;
 }
 
 /** PostgreSQL's error shape as both drivers report it. */

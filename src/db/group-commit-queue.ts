@@ -9,7 +9,8 @@ import { type HeldConnection, isSqlError, RETRYABLE_SQLSTATES } from './database
  *
  * While batches follow one another the queue keeps its connections (`hold`), so the next batch is
  * written to the socket the moment the last one answers; it gives them back when nothing is queued
- * or in flight, and after any batch while another caller waits for a pool connection.
+ * or in flight, and after any batch while another caller waits for a pool connection that only
+ * holders could free.
  */
 export interface GroupCommitQueue<Request, Result> {
   submit(request: Request): Promise<Result>;
@@ -114,10 +115,10 @@ export function createGroupCommitQueue<Request, Result>(options: {
     ).then(
       (results) => {
         // The next batch leaves on this connection before this one's callers run, so the database
-        // works on it while they write their responses. Unless someone else waits for a pool
-        // connection: then it goes back, and the next batch queues for one behind them, so a
-        // busy queue cannot starve other queries of a small pool.
-        if (connection.othersWaiting()) {
+        // works on it while they write their responses. Unless someone waits for a connection
+        // that only holders could free: then it goes back, and the next batch queues for one
+        // behind them, so busy queues cannot starve other queries of a small pool.
+        if (connection.wantedBack()) {
           connection.release();
         } else {
           ready.push(connection);

@@ -65,7 +65,7 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
     hold: async () => ({
       queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
       release: () => undefined,
-      othersWaiting: () => false,
+      wantedBack: () => false,
     }),
     exec: (sql) =>
       exclusive(async () => {

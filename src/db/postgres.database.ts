@@ -53,15 +53,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       { cause: error },
     );
   }
-  return createPostgresDatabase(pool);
+  return createPostgresDatabase(pool, options.poolMax);
 }
 
-function createPostgresDatabase(pool: pg.Pool): Database {
+function createPostgresDatabase(pool: pg.Pool, poolMax: number): Database {
+  // Connections handed out by hold() and not yet given back.
+  let held = 0;
   return {
     kind: 'postgres',
     query: (sql, params) => runQuery(pool, sql, params),
     async hold() {
       const client = await pool.connect();
+      held++;
+      let released = false;
       return {
         async queryPrepared<Row extends object>(
           name: string,
@@ -71,8 +75,16 @@ function createPostgresDatabase(pool: pg.Pool): Database {
           const result = await client.query<Row>({ name, text: sql, values: params as unknown[] });
           return result.rows;
         },
-        release: (broken?: Error) => client.release(broken),
-        othersWaiting: () => pool.waitingCount > 0,
+        release(broken?: Error) {
+          if (!released) {
+            released = true;
+            held--;
+            client.release(broken);
+          }
+        },
+        // Waiters are served by connections that are not held as soon as those finish their
+        // query; only when holders have every connection would they wait for good.
+        wantedBack: () => pool.waitingCount > 0 && held >= poolMax,
       };
     },
     exec: async (sql) => {

@@ -218,6 +218,31 @@ describe('inventory_reserve_batch', () => {
     assert.equal(await reservedOf(item), 1000);
   });
 
+  test('a held connection is wanted back only when holders have every pool connection', async () => {
+    const two = await openPostgres({ url: database.url, poolMax: 2, logger: silentLogger });
+    try {
+      const first = await two.hold();
+      const sleeping = two.query('SELECT pg_sleep(0.2)');
+      const waiting = two.query('SELECT 1');
+      await nextTurn();
+      assert.equal(
+        first.wantedBack(),
+        false,
+        'the sleeping query frees a connection for the waiter',
+      );
+      await Promise.all([sleeping, waiting]);
+      const second = await two.hold();
+      const stuck = two.query('SELECT 1');
+      await nextTurn();
+      assert.equal(first.wantedBack(), true, 'only a holder can serve this waiter');
+      first.release();
+      await stuck;
+      second.release();
+    } finally {
+      await two.close();
+    }
+  });
+
   test('concurrent submissions leave together: 200 requests, a handful of statements', async () => {
     const item = await insertItem(db, { productId: 'batch-coalesce' });
     await stock(db, 'batch-coalesce', { default: 150 });

@@ -9,7 +9,7 @@ import { silentLogger } from '../helpers/test-service.ts';
  * A database whose batches stay in flight until the test ends them. Its connections are numbered
  * in the order they are held; `connections` logs holding and giving back.
  */
-function controlledSend(options: { holdFails?: Error; othersWaiting?: () => boolean } = {}) {
+function controlledSend(options: { holdFails?: Error; wantedBack?: () => boolean } = {}) {
   const batches: { requests: readonly number[]; end: (error?: Error) => void }[] = [];
   const events: string[] = [];
   const connections: string[] = [];
@@ -27,7 +27,7 @@ function controlledSend(options: { holdFails?: Error; othersWaiting?: () => bool
       const connection: HeldConnection = {
         queryPrepared: () => Promise.reject(new Error('not used by the queue')),
         release: (broken) => connections.push(`${broken ? 'close' : 'release'} ${name}`),
-        othersWaiting: options.othersWaiting ?? (() => false),
+        wantedBack: options.wantedBack ?? (() => false),
       };
       names.set(connection, name);
       return connection;
@@ -201,9 +201,9 @@ describe('group commit queue', () => {
     assert.deepEqual(db.events, []);
   });
 
-  test('while others wait for a pool connection, the queue gives its own back after each batch', async () => {
-    let othersWaiting = true;
-    const db = controlledSend({ othersWaiting: () => othersWaiting });
+  test('while its connection is wanted back, the queue gives it back after each batch', async () => {
+    let wantedBack = true;
+    const db = controlledSend({ wantedBack: () => wantedBack });
     const queue = queueOn(db);
     const first = queue.submit(1);
     await nextTurn();
@@ -211,7 +211,7 @@ describe('group commit queue', () => {
     db.batches[0]?.end();
     assert.equal(await first, 10);
     await nextTurn();
-    othersWaiting = false;
+    wantedBack = false;
     const third = queue.submit(3);
     db.batches[1]?.end();
     assert.equal(await second, 20);
