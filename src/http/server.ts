@@ -32,7 +32,7 @@ export interface ServerOptions {
   readonly logRequests: boolean;
   readonly bodyLimitBytes?: number;
   /** Told when each request starts and when its answer is sent (see request-tracker.ts). */
-  readonly tracker?: RequestTracker;
+  readonly tracker: RequestTracker;
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -67,14 +67,12 @@ export async function buildServer(options: ServerOptions) {
 
   app.setValidatorCompiler(validatorCompiler);
   const tracker = options.tracker;
-  if (tracker !== undefined) {
-    app.addHook('onRequest', (request, _reply, done) => {
-      tracker.enter(request);
-      done();
-    });
-  }
+  app.addHook('onRequest', (request, _reply, done) => {
+    tracker.enter(request);
+    done();
+  });
   app.addHook('onSend', async (request, reply) => {
-    tracker?.leave(request);
+    tracker.leave(request);
     reply.header('x-request-id', request.id);
   });
 

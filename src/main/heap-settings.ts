@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 
 /**
  * How much memory V8 keeps for the service's heap. With V8's defaults the service under load held
- * 325-345 MB with about 32 MB live (hot-reserve at ~13,000 requests/s, `--trace-gc`): a 64 MB
+ * 318-340 MiB with about 32 MB live (hot-reserve at ~13,000 requests/s, `--trace-gc`): a 64 MB
  * young generation, an old generation allowed to reach four times what survived the last full
  * collection, and freed pages kept in V8's pool. Both settings below trade a few more collections
  * for that memory; the measurements are in docs/PERFORMANCE.md.
