@@ -1,17 +1,23 @@
 import type { AllocationRepository, CartItemRecord, ItemRef } from './ports.ts';
+import { createReadCoalescer } from './read-coalescer.ts';
 
 /**
  * A short-lived, bounded cache of item lookups for the reservation hot path, so a flash sale on one
  * SKU does not read the same item row thousands of times a second. Only hits are kept (a product
  * created a moment ago must be found at once). The flags it may hold stale for up to `ttlMs` are
  * re-checked where they matter: inventory_reserve_batch refuses blocked or discontinued items and
- * inactive warehouses at apply time.
+ * inactive warehouses at apply time. The misses of concurrent requests are read together
+ * (read-coalescer.ts): when the hot SKU's entry expires, the requests that find it so share one
+ * read instead of sending one each.
  */
 export interface CartItemCache {
   resolve(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
   /** Reads every ref from the table and keeps what it finds: for a decision the cache misled. */
   reload(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
 }
+
+/** Refs per coalesced read: bounds the query's parameter arrays. */
+const READ_KEYS_MAX = 500;
 
 interface Entry {
   readonly item: CartItemRecord;
@@ -20,7 +26,13 @@ interface Entry {
 
 export function createCartItemCache(
   reads: Pick<AllocationRepository, 'findCartItems'>,
-  options: { ttlMs: number; entriesMax: number; now?: () => number },
+  options: {
+    ttlMs: number;
+    entriesMax: number;
+    now?: () => number;
+    /** Refs per coalesced read of misses. */
+    readKeysMax?: number;
+  },
 ): CartItemCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -42,6 +54,18 @@ export function createCartItemCache(
     });
   }
 
+  // One read in flight at a time, as for warehouse options (warehouse-options-cache.ts).
+  const misses = createReadCoalescer<ItemRef, CartItemRecord>({
+    async fetch(refs) {
+      const found = await reads.findCartItems(refs);
+      keep(refs, found);
+      return found;
+    },
+    keyOf,
+    keysMax: options.readKeysMax ?? READ_KEYS_MAX,
+    readsInFlightMax: 1,
+  });
+
   return {
     async resolve(refs) {
       if (options.ttlMs === 0) {
@@ -56,8 +80,7 @@ export function createCartItemCache(
       if (missing.length === 0) {
         return result;
       }
-      const found = await reads.findCartItems(missing);
-      keep(missing, found);
+      const found = await misses.read(missing);
       let next = 0;
       return result.map((cached) => cached ?? found[next++]);
     },

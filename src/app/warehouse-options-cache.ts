@@ -1,4 +1,5 @@
 import type { AllocationRepository, WarehouseOptionRecord } from './ports.ts';
+import { createReadCoalescer } from './read-coalescer.ts';
 
 /**
  * Short-lived per-item warehouse options (each active warehouse with the units it has available)
@@ -8,7 +9,8 @@ import type { AllocationRepository, WarehouseOptionRecord } from './ports.ts';
  * here is refused, so a stale entry can cost a cart a second plan, never a wrong refusal or an
  * oversell. Units this instance holds are taken off the cached figures at once (`noteHeld`), which
  * keeps them close to the truth between reads; releases and other instances' holds show up when
- * an entry is read again (after `ttlMs`, or after a refusal).
+ * an entry is read again (after `ttlMs`, or after a refusal). Expired entries of concurrent
+ * requests are read together (read-coalescer.ts); `reload` reads on its own, after the refusal.
  */
 export interface WarehouseOptionsCache {
   options(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]>;
@@ -24,6 +26,9 @@ export interface WarehouseOptionsCache {
   ): void;
 }
 
+/** Items per coalesced read: a few dozen expire together under load; this only bounds it. */
+const READ_KEYS_MAX = 500;
+
 /** The cached figure itself: noteHeld lowers `available` in place (see below). */
 type MutableOption = { -readonly [K in keyof WarehouseOptionRecord]: WarehouseOptionRecord[K] };
 
@@ -34,7 +39,13 @@ interface Entry {
 
 export function createWarehouseOptionsCache(
   reads: Pick<AllocationRepository, 'findWarehouseOptions'>,
-  options: { ttlMs: number; entriesMax: number; now?: () => number },
+  options: {
+    ttlMs: number;
+    entriesMax: number;
+    now?: () => number;
+    /** Items per coalesced read of expired entries. */
+    readKeysMax?: number;
+  },
 ): WarehouseOptionsCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -64,34 +75,51 @@ export function createWarehouseOptionsCache(
     entry.expiresAt = expiresAt;
   }
 
-  async function read(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]> {
+  /** Reads the items' options and keeps them; answers each item's rows, in order. */
+  async function readItems(itemIds: readonly string[]): Promise<WarehouseOptionRecord[][]> {
     const rows = await reads.findWarehouseOptions(itemIds);
+    const byItem = Map.groupBy(rows, (row) => row.itemId);
+    const perItem = itemIds.map((itemId) => byItem.get(itemId) ?? []);
     if (options.ttlMs === 0) {
-      return rows;
+      return perItem;
     }
     if (entries.size + itemIds.length > options.entriesMax) {
       entries.clear();
     }
     const expiresAt = now() + options.ttlMs;
-    const byItem = Map.groupBy(rows, (row) => row.itemId);
-    for (const itemId of itemIds) {
-      refresh(itemId, byItem.get(itemId) ?? [], expiresAt);
-    }
-    return rows;
+    itemIds.forEach((itemId, index) => {
+      refresh(itemId, perItem[index] ?? [], expiresAt);
+    });
+    return perItem;
+  }
+
+  // One read in flight at a time: a miss waits for at most the read before it, and every miss
+  // that arrives meanwhile joins the next one.
+  const expired = createReadCoalescer<string, WarehouseOptionRecord[]>({
+    fetch: readItems,
+    keyOf: (itemId) => itemId,
+    keysMax: options.readKeysMax ?? READ_KEYS_MAX,
+    readsInFlightMax: 1,
+  });
+
+  async function read(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]> {
+    return (await readItems(itemIds)).flat();
   }
 
   return {
     async options(requested) {
       const itemIds = [...new Set(requested)];
+      if (options.ttlMs === 0) {
+        // No cache: every plan reads the tables as they are when it asks, alone.
+        return read(itemIds);
+      }
       const at = now();
       const missing = itemIds.filter((id) => {
         const entry = entries.get(id);
         return entry === undefined || entry.expiresAt <= at;
       });
-      const fresh = missing.length === 0 ? [] : await read(missing);
-      if (options.ttlMs === 0) {
-        return fresh;
-      }
+      const fresh =
+        missing.length === 0 ? [] : (await expired.read(missing)).flatMap((rows) => rows ?? []);
       const wanted = new Set(missing);
       return [
         ...fresh,

@@ -85,3 +85,23 @@ test('reload reads every ref, cached or not, and keeps the fresh copy', async ()
   assert.equal((await cache.resolve([{ productId: 'a' }]))[0], fresh[0], 'the fresh copy is kept');
   assert.equal(reads.calls.length, 2);
 });
+
+test('the misses of concurrent requests are read together, each ref once', async () => {
+  const reads = fakeReads(new Set(['a', 'b']));
+  const cache = createCartItemCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  const carts = await Promise.all([
+    cache.resolve([{ productId: 'a' }]),
+    cache.resolve([{ productId: 'b' }]),
+    cache.resolve([{ productId: 'b' }, { productId: 'gone' }, { productId: 'a' }]),
+  ]);
+  // The first read left at once; the rest waited for it and went as one ('a' again: a read
+  // already in flight is not joined).
+  assert.deepEqual(
+    reads.calls.map((c) => c.map((r) => r.productId)),
+    [['a'], ['b', 'gone', 'a']],
+  );
+  assert.deepEqual(
+    carts.map((items) => items.map((i) => i?.productId)),
+    [['a'], ['b'], ['b', undefined, 'a']],
+  );
+});

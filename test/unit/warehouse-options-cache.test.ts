@@ -141,3 +141,27 @@ test('a refresh updates the cached figures in place; a changed set of warehouses
   );
   assert.equal(cached?.available, 5, 'the replaced object is no longer updated');
 });
+
+test('the expired entries of concurrent plans are read together, each item once', async () => {
+  const table = new Map([
+    ['a', new Map([['w1', 1]])],
+    ['b', new Map([['w1', 2]])],
+    ['c', new Map([['w1', 3]])],
+  ]);
+  const reads = fakeReads(table);
+  const cache = createWarehouseOptionsCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  const plans = await Promise.all([
+    cache.options(['a']),
+    cache.options(['b', 'c']),
+    cache.options(['c', 'a']),
+  ]);
+  // The first read left at once; the rest waited for it and went as one. 'a' was read again: a
+  // read already in flight is not joined.
+  assert.deepEqual(reads.calls, [['a'], ['b', 'c', 'a']]);
+  assert.deepEqual(
+    plans.map((rows) => rows.map((r) => `${r.itemId}:${r.available}`)),
+    [['a:1'], ['b:2', 'c:3'], ['c:3', 'a:1']],
+  );
+  await cache.options(['a', 'b', 'c']);
+  assert.equal(reads.calls.length, 2, 'all three are cached');
+});
