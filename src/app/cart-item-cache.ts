@@ -26,13 +26,7 @@ interface Entry {
 
 export function createCartItemCache(
   reads: Pick<AllocationRepository, 'findCartItems'>,
-  options: {
-    ttlMs: number;
-    entriesMax: number;
-    now?: () => number;
-    /** Refs per coalesced read of misses. */
-    readKeysMax?: number;
-  },
+  options: { ttlMs: number; entriesMax: number; now?: () => number },
 ): CartItemCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -62,7 +56,7 @@ export function createCartItemCache(
       return found;
     },
     keyOf,
-    keysMax: options.readKeysMax ?? READ_KEYS_MAX,
+    keysMax: READ_KEYS_MAX,
     readsInFlightMax: 1,
   });
 

@@ -39,13 +39,7 @@ interface Entry {
 
 export function createWarehouseOptionsCache(
   reads: Pick<AllocationRepository, 'findWarehouseOptions'>,
-  options: {
-    ttlMs: number;
-    entriesMax: number;
-    now?: () => number;
-    /** Items per coalesced read of expired entries. */
-    readKeysMax?: number;
-  },
+  options: { ttlMs: number; entriesMax: number; now?: () => number },
 ): WarehouseOptionsCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -98,7 +92,7 @@ export function createWarehouseOptionsCache(
   const expired = createReadCoalescer<string, WarehouseOptionRecord[]>({
     fetch: readItems,
     keyOf: (itemId) => itemId,
-    keysMax: options.readKeysMax ?? READ_KEYS_MAX,
+    keysMax: READ_KEYS_MAX,
     readsInFlightMax: 1,
   });
 
