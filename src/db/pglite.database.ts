@@ -58,8 +58,8 @@ export async function openMemoryPglite(): Promise<Database> {
  * 604 MB of compiler memory for 0.4 s (`--trace-wasm-compilation-times`; `--turbo-stats-wasm` puts
  * it in Turboshaft's loop unrolling, and no narrower V8 flag tried removed it), so the embedded
  * service peaked at about 770 MB on every start while holding about 300 MB. Without it the service
- * peaks at about 260 MB under load, for about a fifth less embedded throughput, and creating a data
- * directory peaks at 638 MB instead of 1,207 MB (docs/PERFORMANCE.md).
+ * peaks at about 260 MB under load, for a fifth to a third less embedded throughput, and creating
+ * a data directory peaks at 638 MB instead of 1,207 MB (docs/PERFORMANCE.md).
  *
  * The flags are process-wide and read whenever a function is compiled, so they are set before
  * PGlite compiles its module. At run time both are needed: `--liftoff-only` alone takes effect only
