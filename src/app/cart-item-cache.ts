@@ -16,9 +16,6 @@ export interface CartItemCache {
   reload(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
 }
 
-/** Refs per coalesced read: bounds the query's parameter arrays. */
-const READ_KEYS_MAX = 500;
-
 interface Entry {
   readonly item: CartItemRecord;
   readonly expiresAt: number;
@@ -48,7 +45,6 @@ export function createCartItemCache(
     });
   }
 
-  // One read in flight at a time, as for warehouse options (warehouse-options-cache.ts).
   const misses = createReadCoalescer<ItemRef, CartItemRecord>({
     async fetch(refs) {
       const found = await reads.findCartItems(refs);
@@ -56,8 +52,6 @@ export function createCartItemCache(
       return found;
     },
     keyOf,
-    keysMax: READ_KEYS_MAX,
-    readsInFlightMax: 1,
   });
 
   return {

@@ -26,9 +26,6 @@ export interface WarehouseOptionsCache {
   ): void;
 }
 
-/** Items per coalesced read: a few dozen expire together under load; this only bounds it. */
-const READ_KEYS_MAX = 500;
-
 /** The cached figure itself: noteHeld lowers `available` in place (see below). */
 type MutableOption = { -readonly [K in keyof WarehouseOptionRecord]: WarehouseOptionRecord[K] };
 
@@ -87,13 +84,9 @@ export function createWarehouseOptionsCache(
     return perItem;
   }
 
-  // One read in flight at a time: a miss waits for at most the read before it, and every miss
-  // that arrives meanwhile joins the next one.
   const expired = createReadCoalescer<string, WarehouseOptionRecord[]>({
     fetch: readItems,
     keyOf: (itemId) => itemId,
-    keysMax: READ_KEYS_MAX,
-    readsInFlightMax: 1,
   });
 
   async function read(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]> {

@@ -28,7 +28,6 @@ function coalescer(fetch: ReturnType<typeof manualFetch>, keysMax = 100) {
     fetch: (keys) => fetch.fetch(keys),
     keyOf: (key) => key,
     keysMax,
-    readsInFlightMax: 1,
   });
 }
 
@@ -121,8 +120,6 @@ test('a fetch that answers the wrong number of values fails its callers', within
   const reads = createReadCoalescer<string, string>({
     fetch: async () => ['only one'],
     keyOf: (key) => key,
-    keysMax: 10,
-    readsInFlightMax: 1,
   });
   await assert.rejects(reads.read(['a', 'b']), /a read of 2 keys answered 1 values/);
 });
