@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createService } from '../src/main/create-service.ts';
 import { checkBooks, createBenchDatabase, loadProducts, loadReservations } from './lib/database.ts';
 import { type LoadResult, percentile, runLoad } from './lib/load.ts';
-import { type RunningService, startService } from './lib/service.ts';
+import { type RunningService, runCliOnDataDir, startService } from './lib/service.ts';
 import { runWrk } from './lib/wrk.ts';
 import {
   availabilityReads,
@@ -223,18 +222,13 @@ async function benchLarge(db: Parameters<typeof checkBooks>[0], url: string): Pr
   }
 }
 
-const NODE = path.join(import.meta.dirname, '../node_modules/.bin/node');
-const CLI = path.join(import.meta.dirname, '../src/cli/main.ts');
-
 /** Hot-SKU reserve on the embedded PGlite default (no DATABASE_URL). */
 async function benchEmbedded(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventory-bench-'));
   try {
     // The data directory is created first, as a deploy's `migrate` does: creating it is a one-off
     // that peaks higher than serving (docs/PERFORMANCE.md), and the peak reported is serving's.
-    const created = spawnSync(NODE, [CLI, 'migrate'], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    });
+    const created = runCliOnDataDir(['migrate'], dataDir);
     if (created.status !== 0) {
       throw new Error(`migrate failed: ${created.stderr}`);
     }
@@ -251,9 +245,7 @@ async function benchEmbedded(): Promise<void> {
     const rss = service.peakRssMiB();
     await service.stop();
     // The data directory is the service's alone while it runs; check the books through the CLI.
-    const verify = spawnSync(NODE, [CLI, 'verify-ledger'], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    });
+    const verify = runCliOnDataDir(['verify-ledger'], dataDir);
     report('hot-reserve@embedded', result, rss, verify.status === 0 ? 'balanced' : 'UNBALANCED');
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });

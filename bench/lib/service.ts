@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,6 +15,21 @@ export interface RunningService {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules/.bin/node');
+const CLI = path.join(ROOT, 'src/cli/main.ts');
+/** A CLI command here loads or checks a bench's data directory; none should take this long. */
+const CLI_TIMEOUT_MS = 300_000;
+
+/** Runs `inventory-service <args>` to completion on the embedded database under dataDir. */
+export function runCliOnDataDir(
+  args: readonly string[],
+  dataDir: string,
+): SpawnSyncReturns<string> {
+  return spawnSync(NODE, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: CLI_TIMEOUT_MS,
+  });
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
