@@ -53,6 +53,11 @@ const selected = new Set((opts.scenarios ?? '').split(',').map((s) => s.trim()))
 const durationMs = Number(opts.duration) * 1000;
 const warmupMs = Number(opts.warmup) * 1000;
 const connections = Number(opts.connections);
+const largeRounds = Number(opts.largeRounds);
+if (!Number.isInteger(largeRounds) || largeRounds < 1) {
+  // Checked before anything runs: the large-data scenario loads for minutes before its rounds.
+  throw new Error(`--large-rounds must be a whole number of at least 1, not ${opts.largeRounds}`);
+}
 const extraEnv: Record<string, string> = Object.fromEntries(
   (opts.env ?? '')
     .split(',')
@@ -220,9 +225,8 @@ async function benchLarge(): Promise<void> {
     process.stdout.write(
       `(vacuumed and checkpointed in ${((performance.now() - vacuumStarted) / 1000).toFixed(0)} s)\n`,
     );
-    const rounds = Number(opts.largeRounds);
     const ratios = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= largeRounds; round++) {
       for (const scenario of scenarios) {
         const order = round % 2 === 1 ? ['small', 'large'] : ['large', 'small'];
         const perSecond: Record<string, number> = {};
