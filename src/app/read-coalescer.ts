@@ -23,11 +23,7 @@ export interface ReadCoalescer<Key, Value> {
   read(keys: readonly Key[]): Promise<(Value | undefined)[]>;
 }
 
-interface Pending<Value> {
-  readonly promise: Promise<Value | undefined>;
-  readonly resolve: (value: Value | undefined) => void;
-  readonly reject: (error: unknown) => void;
-}
+type Pending<Value> = PromiseWithResolvers<Value | undefined>;
 
 /** Keys per read: a few dozen expire together under load; this only bounds it. */
 const KEYS_MAX = 500;
@@ -93,7 +89,7 @@ export function createReadCoalescer<Key, Value>(options: {
         if (shared !== undefined) {
           return shared.pending.promise;
         }
-        const pending = deferred<Value>();
+        const pending = Promise.withResolvers<Value | undefined>();
         queued.set(name, { key, pending });
         return pending.promise;
       });
@@ -101,9 +97,4 @@ export function createReadCoalescer<Key, Value>(options: {
       return Promise.all(answers);
     },
   };
-}
-
-function deferred<Value>(): Pending<Value> {
-  const { promise, resolve, reject } = Promise.withResolvers<Value | undefined>();
-  return { promise, resolve, reject };
 }
