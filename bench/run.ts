@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
 import { createService } from '../src/main/create-service.ts';
@@ -18,6 +18,31 @@ import {
 } from './scenarios.ts';
 
 /**
+ * A whole-number option of at least `min`, refused before anything runs (the large-data scenario
+ * loads for minutes first, and a value SQL refuses would only fail then).
+ */
+function wholeNumber(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`must be a whole number of at least ${min}.`);
+    }
+    return n;
+  };
+}
+
+const SCENARIO_NAMES = [...LOAD_SCENARIOS.map((s) => s.name), 'expiry', 'large', 'embedded'];
+
+function scenarioList(value: string): Set<string> {
+  const names = value.split(',').map((s) => s.trim());
+  const unknown = names.filter((name) => !SCENARIO_NAMES.includes(name));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown scenario ${unknown.join(', ')}.`);
+  }
+  return new Set(names);
+}
+
+/**
  * `npm run bench`: starts the service against a fresh PostgreSQL database (or the embedded one),
  * loads data, drives it over HTTP at a fixed concurrency and prints requests/s, p50/p99 latency,
  * errors, the service's peak RSS and whether the books balance afterwards, per scenario.
@@ -27,39 +52,64 @@ const program = new Command()
   .name('bench')
   .option(
     '--scenarios <list>',
-    'comma-separated: hot-reserve, uniform-reserve, cart-5-lines, availability-reads, mixed-checkout, expiry, large, embedded',
-    'hot-reserve,uniform-reserve,cart-5-lines,availability-reads,mixed-checkout,expiry',
+    `comma-separated: ${SCENARIO_NAMES.join(', ')}`,
+    scenarioList,
+    new Set([
+      'hot-reserve',
+      'uniform-reserve',
+      'cart-5-lines',
+      'availability-reads',
+      'mixed-checkout',
+      'expiry',
+    ]),
   )
-  .option('--duration <seconds>', 'measured seconds per load scenario', '15')
-  .option('--warmup <seconds>', 'unmeasured seconds before each', '3')
-  .option('--connections <n>', 'concurrent connections', '64')
+  .option('--duration <seconds>', 'measured seconds per load scenario', wholeNumber(1), 15)
+  .option('--warmup <seconds>', 'unmeasured seconds before each', wholeNumber(0), 3)
+  .option('--connections <n>', 'concurrent connections', wholeNumber(1), 64)
+  .addOption(
+    new Option('--driver <name>', 'load generator for single-request scenarios')
+      .choices(['node', 'wrk'])
+      .default('node'),
+  )
+  .option('--expired <n>', 'reservations for the expiry scenario', wholeNumber(1), 1_000_000)
+  .option('--large-items <n>', 'items for the large-data scenario', wholeNumber(1), 1_000_000)
   .option(
-    '--driver <name>',
-    'load generator for single-request scenarios: node (undici) or wrk',
-    'node',
+    '--large-reservations <n>',
+    'reservation rows for the large-data scenario',
+    wholeNumber(0),
+    10_000_000,
   )
-  .option('--expired <n>', 'reservations for the expiry scenario', '1000000')
-  .option('--large-items <n>', 'items for the large-data scenario', '1000000')
-  .option('--large-reservations <n>', 'reservation rows for the large-data scenario', '10000000')
-  .option('--large-rounds <n>', 'alternating small/large rounds of the large-data scenario', '3')
+  .option(
+    '--large-rounds <n>',
+    'alternating small/large rounds of the large-data scenario',
+    wholeNumber(1),
+    3,
+  )
   .option(
     '--env <pairs>',
     'extra service settings, e.g. RESERVATION_BATCHES_IN_FLIGHT=1,ITEM_CACHE_TTL=1s',
     '',
   )
   .parse();
-const opts = program.opts<Record<string, string>>();
-const selected = new Set((opts.scenarios ?? '').split(',').map((s) => s.trim()));
-const durationMs = Number(opts.duration) * 1000;
-const warmupMs = Number(opts.warmup) * 1000;
-const connections = Number(opts.connections);
-const largeRounds = Number(opts.largeRounds);
-if (!Number.isInteger(largeRounds) || largeRounds < 1) {
-  // Checked before anything runs: the large-data scenario loads for minutes before its rounds.
-  throw new Error(`--large-rounds must be a whole number of at least 1, not ${opts.largeRounds}`);
-}
+const opts = program.opts<{
+  scenarios: Set<string>;
+  duration: number;
+  warmup: number;
+  connections: number;
+  driver: string;
+  expired: number;
+  largeItems: number;
+  largeReservations: number;
+  largeRounds: number;
+  env: string;
+}>();
+const selected = opts.scenarios;
+const durationMs = opts.duration * 1000;
+const warmupMs = opts.warmup * 1000;
+const connections = opts.connections;
+const largeRounds = opts.largeRounds;
 const extraEnv: Record<string, string> = Object.fromEntries(
-  (opts.env ?? '')
+  opts.env
     .split(',')
     .filter((pair) => pair.includes('='))
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -116,6 +166,15 @@ async function main(): Promise<void> {
   );
   const bench = await createBenchDatabase();
   try {
+    // The server's cache size decides how much of a large database's indexes stay in memory
+    // (docs/PERFORMANCE.md), so every run names it.
+    const [server] = await bench.db.query<{ version: string; shared_buffers: string }>(
+      `SELECT current_setting('server_version') AS version,
+         current_setting('shared_buffers') AS shared_buffers`,
+    );
+    process.stdout.write(
+      `postgresql: ${server?.version ?? '?'}, shared_buffers ${server?.shared_buffers ?? '?'}\n`,
+    );
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected.has(s.name))) {
       await scenario.setup(bench.db);
       const service = await startService({ DATABASE_URL: bench.url, ...scenario.env, ...extraEnv });
@@ -147,7 +206,7 @@ async function main(): Promise<void> {
 
 /** Seconds to expire `--expired` reservations that are all past due (settings from --env, else the defaults). */
 async function benchExpiry(db: Parameters<typeof checkBooks>[0], url: string): Promise<void> {
-  const count = Number(opts.expired);
+  const count = opts.expired;
   await loadProducts(db, {
     prefix: 'exp',
     count: 1_000,
@@ -202,13 +261,13 @@ async function benchLarge(): Promise<void> {
     const started = performance.now();
     await loadProducts(large.db, {
       prefix: 'big',
-      count: Number(opts.largeItems),
+      count: opts.largeItems,
       onHand: 1_000_000,
       warehouses: ['default'],
     });
     await loadReservations(large.db, {
       prefix: 'big',
-      count: Number(opts.largeReservations),
+      count: opts.largeReservations,
       status: 'RELEASED',
       expired: false,
     });
