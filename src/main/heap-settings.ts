@@ -13,7 +13,8 @@ import v8 from 'node:v8';
  *
  * 8 MB semi-spaces rather than 16: one flag serves both databases, and in four alternating bench
  * runs (2026-11-29) the embedded service peaked at 238-242 MB instead of 245-256 MB, the
- * PostgreSQL-backed one 10-25 MB lower too, with no throughput difference outside the noise.
+ * PostgreSQL-backed one about 13 MB lower on average, with no throughput difference outside the
+ * noise.
  */
 export const SERVE_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
 
