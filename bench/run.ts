@@ -5,8 +5,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
 import { createService } from '../src/main/create-service.ts';
-import { checkBooks, createBenchDatabase, loadProducts, loadReservations } from './lib/database.ts';
+import {
+  type BenchDatabase,
+  checkBooks,
+  createBenchDatabase,
+  loadProducts,
+  loadReservations,
+} from './lib/database.ts';
 import { type LoadResult, percentile, runLoad } from './lib/load.ts';
+import { driveReserveBatch } from './lib/reserve-batch.ts';
 import { type RunningService, runCliOnDataDir, startService } from './lib/service.ts';
 import { runWrk } from './lib/wrk.ts';
 import {
@@ -284,7 +291,10 @@ async function benchLarge(): Promise<void> {
     process.stdout.write(
       `(vacuumed and checkpointed in ${((performance.now() - vacuumStarted) / 1000).toFixed(0)} s)\n`,
     );
-    const ratios = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
+    const ratios = new Map<string, number[]>([
+      ...scenarios.map((s): [string, number[]] => [s.name, []]),
+      [RESERVE_BATCH, []],
+    ]);
     for (let round = 1; round <= largeRounds; round++) {
       for (const scenario of scenarios) {
         const order = round % 2 === 1 ? ['small', 'large'] : ['large', 'small'];
@@ -306,6 +316,7 @@ async function benchLarge(): Promise<void> {
         }
         ratios.get(scenario.name)?.push((perSecond.large ?? 0) / (perSecond.small ?? 1));
       }
+      ratios.get(RESERVE_BATCH)?.push(await reserveBatchRound(round, { small, large }));
     }
     for (const [name, list] of ratios) {
       const line = `${`${name} large/small`.padEnd(30)} median ${median(list).toFixed(2)} of ${list.length} rounds (${list.map((r) => r.toFixed(2)).join(', ')})`;
@@ -316,6 +327,42 @@ async function benchLarge(): Promise<void> {
     await small.drop();
     await large.drop();
   }
+}
+
+const RESERVE_BATCH = 'reserve-batch (SQL)';
+
+/**
+ * One round of inventory_reserve_batch called directly on both databases (bench/lib/reserve-batch.ts),
+ * in the round's order, over the uniform scenario's items; returns the large/small ratio.
+ */
+async function reserveBatchRound(
+  round: number,
+  databases: Readonly<Record<'small' | 'large', BenchDatabase>>,
+): Promise<number> {
+  const order = round % 2 === 1 ? (['small', 'large'] as const) : (['large', 'small'] as const);
+  const perSecond: Record<string, number> = {};
+  for (const size of order) {
+    const bench = databases[size];
+    const items = await bench.db.query<{ id: string }>(
+      "SELECT id FROM items WHERE product_id LIKE 'uni%'",
+    );
+    const batch = {
+      url: bench.url,
+      itemIds: items.map((item) => item.id),
+      connections: 2,
+      batchSize: 32,
+    };
+    if (warmupMs > 0) {
+      await driveReserveBatch({ ...batch, durationMs: warmupMs });
+    }
+    const result = await driveReserveBatch({ ...batch, durationMs });
+    const books = await checkBooks(bench.db);
+    perSecond[size] = result.perSecond;
+    const line = `${`reserve-batch@${size}`.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} reservations/s (2 connections, batches of 32), PostgreSQL CPU ${result.postgresCpuMicros.toFixed(0)} µs a reservation  ${books.balanced ? 'balanced' : `UNBALANCED ${JSON.stringify(books)}`}`;
+    rows.push(line);
+    process.stdout.write(`${line}\n`);
+  }
+  return (perSecond.large ?? 0) / (perSecond.small ?? 1);
 }
 
 function median(values: readonly number[]): number {
