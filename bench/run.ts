@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createService } from '../src/main/create-service.ts';
 import {
   type BenchDatabase,
+  type BooksReport,
   checkBooks,
   createBenchDatabase,
   loadProducts,
@@ -126,6 +127,16 @@ const rows: string[] = [];
 const header =
   'scenario                 req/s   p50 ms   p99 ms  errors  non-2xx  peak RSS MiB  books';
 const driverNote = `load generator: ${opts.driver === 'wrk' ? 'wrk (hot, uniform, carts, reads; node for the rest)' : 'node (undici)'}`;
+/** How a books check reads in a result line. */
+function booksLabel(books: BooksReport): string {
+  return books.balanced ? 'balanced' : `UNBALANCED ${JSON.stringify(books)}`;
+}
+
+/** Which database goes first in a round of the large-data scenario: small in odd rounds. */
+function roundOrder(round: number): readonly ('small' | 'large')[] {
+  return round % 2 === 1 ? ['small', 'large'] : ['large', 'small'];
+}
+
 function report(name: string, result: LoadResult, rssMiB: number, books: string): void {
   const perSecond = (result.requests / result.durationMs) * 1000;
   const non2xx = Object.entries(result.statuses)
@@ -189,12 +200,7 @@ async function main(): Promise<void> {
       const rss = service.peakRssMiB();
       await service.stop();
       const books = await checkBooks(bench.db);
-      report(
-        scenario.name,
-        result,
-        rss,
-        books.balanced ? 'balanced' : `UNBALANCED ${JSON.stringify(books)}`,
-      );
+      report(scenario.name, result, rss, booksLabel(books));
     }
     if (selected.has('expiry')) {
       await benchExpiry(bench.db, bench.url);
@@ -242,7 +248,7 @@ async function benchExpiry(db: Parameters<typeof checkBooks>[0], url: string): P
   const seconds = (performance.now() - started) / 1000;
   await service.stop();
   const books = await checkBooks(db);
-  const line = `expiry-sweep           ${expired} reservations expired in ${seconds.toFixed(1)} s (${(expired / seconds).toFixed(0)}/s, batch ${config.expirationBatchSizeMax}); books ${books.balanced ? 'balanced' : 'UNBALANCED'}`;
+  const line = `expiry-sweep           ${expired} reservations expired in ${seconds.toFixed(1)} s (${(expired / seconds).toFixed(0)}/s, batch ${config.expirationBatchSizeMax}); books ${booksLabel(books)}`;
   rows.push(line);
   process.stdout.write(`${line}\n`);
 }
@@ -291,15 +297,22 @@ async function benchLarge(): Promise<void> {
     process.stdout.write(
       `(vacuumed and checkpointed in ${((performance.now() - vacuumStarted) / 1000).toFixed(0)} s)\n`,
     );
+    // The uniform scenario's items, for the direct reserve-batch pass of every round.
+    const uniformItemIds = async (bench: BenchDatabase) =>
+      (
+        await bench.db.query<{ id: string }>(
+          "SELECT id FROM items WHERE product_id LIKE 'uni%' ORDER BY product_id",
+        )
+      ).map((item) => item.id);
+    const batchItemIds = { small: await uniformItemIds(small), large: await uniformItemIds(large) };
     const ratios = new Map<string, number[]>([
       ...scenarios.map((s): [string, number[]] => [s.name, []]),
       [RESERVE_BATCH, []],
     ]);
     for (let round = 1; round <= largeRounds; round++) {
       for (const scenario of scenarios) {
-        const order = round % 2 === 1 ? ['small', 'large'] : ['large', 'small'];
         const perSecond: Record<string, number> = {};
-        for (const size of order) {
+        for (const size of roundOrder(round)) {
           const bench = size === 'small' ? small : large;
           const service = await startService({ DATABASE_URL: bench.url, ...extraEnv });
           const result = await drive(scenario, service);
@@ -307,16 +320,13 @@ async function benchLarge(): Promise<void> {
           await service.stop();
           const books = await checkBooks(bench.db);
           perSecond[size] = (result.requests / result.durationMs) * 1000;
-          report(
-            `${scenario.name}@${size}`,
-            result,
-            rss,
-            books.balanced ? 'balanced' : `UNBALANCED ${JSON.stringify(books)}`,
-          );
+          report(`${scenario.name}@${size}`, result, rss, booksLabel(books));
         }
         ratios.get(scenario.name)?.push((perSecond.large ?? 0) / (perSecond.small ?? 1));
       }
-      ratios.get(RESERVE_BATCH)?.push(await reserveBatchRound(round, { small, large }));
+      ratios
+        .get(RESERVE_BATCH)
+        ?.push(await reserveBatchRound(round, { small, large }, batchItemIds));
     }
     for (const [name, list] of ratios) {
       const line = `${`${name} large/small`.padEnd(30)} median ${median(list).toFixed(2)} of ${list.length} rounds (${list.map((r) => r.toFixed(2)).join(', ')})`;
@@ -338,17 +348,14 @@ const RESERVE_BATCH = 'reserve-batch (SQL)';
 async function reserveBatchRound(
   round: number,
   databases: Readonly<Record<'small' | 'large', BenchDatabase>>,
+  itemIds: Readonly<Record<'small' | 'large', readonly string[]>>,
 ): Promise<number> {
-  const order = round % 2 === 1 ? (['small', 'large'] as const) : (['large', 'small'] as const);
   const perSecond: Record<string, number> = {};
-  for (const size of order) {
+  for (const size of roundOrder(round)) {
     const bench = databases[size];
-    const items = await bench.db.query<{ id: string }>(
-      "SELECT id FROM items WHERE product_id LIKE 'uni%'",
-    );
     const batch = {
       url: bench.url,
-      itemIds: items.map((item) => item.id),
+      itemIds: itemIds[size],
       connections: 2,
       batchSize: 32,
     };
@@ -358,7 +365,7 @@ async function reserveBatchRound(
     const result = await driveReserveBatch({ ...batch, durationMs });
     const books = await checkBooks(bench.db);
     perSecond[size] = result.perSecond;
-    const line = `${`reserve-batch@${size}`.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} reservations/s (2 connections, batches of 32), PostgreSQL CPU ${result.postgresCpuMicros.toFixed(0)} µs a reservation  ${books.balanced ? 'balanced' : `UNBALANCED ${JSON.stringify(books)}`}`;
+    const line = `${`reserve-batch@${size}`.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} reservations/s (2 connections, batches of 32), PostgreSQL CPU ${result.postgresCpuMicros.toFixed(0)} µs a reservation  ${booksLabel(books)}`;
     rows.push(line);
     process.stdout.write(`${line}\n`);
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import pg from 'pg';
+import { reserveBatchPayload } from '../../src/db/reservation-batcher.ts';
 import { newId } from '../../src/main/new-id.ts';
 
 /**
@@ -26,6 +27,9 @@ export async function driveReserveBatch(options: {
   readonly batchSize: number;
   readonly durationMs: number;
 }): Promise<ReserveBatchResult> {
+  if (options.itemIds.length === 0) {
+    throw new Error('reserve-batch: no items to reserve');
+  }
   const clients = await Promise.all(
     Array.from({ length: options.connections }, async () => {
       const client = new pg.Client({ connectionString: options.url });
@@ -44,22 +48,32 @@ export async function driveReserveBatch(options: {
     await Promise.all(
       clients.map(async (client) => {
         while (performance.now() < deadline) {
-          const batch = Array.from({ length: options.batchSize }, () => ({
-            id: newId(),
-            order_id: `batch-${order++}`,
-            ttl_ms: 900_000,
-            actor: 'bench',
-            lines: [
-              {
-                line_no: 1,
-                item_id: options.itemIds[Math.floor(Math.random() * options.itemIds.length)],
-                warehouse_id: 'default',
-                quantity: 1,
-                request_line: 1,
-                request_quantity: 1,
-              },
-            ],
-          }));
+          const batch = Array.from({ length: options.batchSize }, () =>
+            reserveBatchPayload({
+              id: newId(),
+              orderId: `batch-${order++}`,
+              ttlMs: 900_000,
+              actor: 'bench',
+              correlationId: undefined,
+              allocationStrategy: undefined,
+              destinationPostalCode: undefined,
+              lines: [
+                {
+                  lineNo: 1,
+                  itemId: options.itemIds[Math.floor(Math.random() * options.itemIds.length)] ?? '',
+                  warehouseId: 'default',
+                  quantity: 1,
+                  backordered: 0,
+                  committedQuantity: 0,
+                  committedBackordered: 0,
+                  requestLine: 1,
+                  requestQuantity: 1,
+                  kitItemId: null,
+                  allocationReason: null,
+                },
+              ],
+            }),
+          );
           await client.query({
             name: 'reserve-batch',
             text: 'SELECT * FROM inventory_reserve_batch($1::jsonb)',

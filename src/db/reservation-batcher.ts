@@ -38,7 +38,7 @@ export function createReservationBatcher(
       const rows = await connection.queryPrepared<BatchRow>(
         'inventory_reserve_batch',
         'SELECT * FROM inventory_reserve_batch($1::jsonb)',
-        [JSON.stringify(batch.map(toPayload))],
+        [JSON.stringify(batch.map(reserveBatchPayload))],
       );
       return rows.map((row) =>
         row.ok
@@ -55,7 +55,8 @@ export function createReservationBatcher(
   });
 }
 
-function toPayload(r: PlannedReservation) {
+/** One request of inventory_reserve_batch's jsonb argument (the bench calls it directly too). */
+export function reserveBatchPayload(r: PlannedReservation) {
   return {
     id: r.id,
     order_id: r.orderId,
