@@ -505,3 +505,146 @@ describe('lines name a reservation that exists; reservations stay (checked per s
     assert.equal(await linesOf(reservationId), 1);
   });
 });
+
+describe("stock levels carry their item's sales flags, kept by triggers (0008)", () => {
+  let db: Database;
+
+  before(async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    db = await open(database);
+    await db.query("INSERT INTO warehouses (id, name) VALUES ('wh-flags', 'flags')");
+  });
+
+  async function flagsOf(itemId: string) {
+    return db.query<{
+      warehouse_id: string;
+      item_sales_blocked: boolean;
+      item_discontinued: boolean;
+    }>(
+      `SELECT warehouse_id, item_sales_blocked, item_discontinued FROM stock_levels
+       WHERE item_id = $1 ORDER BY warehouse_id`,
+      [itemId],
+    );
+  }
+
+  async function itemWithStock(productId: string, flags = '') {
+    const id = randomUUID();
+    await db.query(
+      `INSERT INTO items (id, product_id${flags === '' ? '' : `, ${flags}`})
+       VALUES ($1, $2${flags === '' ? '' : ', true'})`,
+      [id, productId],
+    );
+    // The insert claims no flags: the trigger takes the item's whatever the statement says.
+    await db.query(
+      `INSERT INTO stock_levels (item_id, warehouse_id, item_sales_blocked, item_discontinued)
+       SELECT $1, w, false, false FROM unnest(ARRAY['default', 'wh-flags']) w`,
+      [id],
+    );
+    return id;
+  }
+
+  test("a new stock level takes its item's flags", async () => {
+    const blocked = await itemWithStock('flags-blocked', 'sales_blocked');
+    const gone = await itemWithStock('flags-gone', 'discontinued');
+    const open = await itemWithStock('flags-open');
+    const row = (warehouse_id: string, blocked: boolean, discontinued: boolean) => ({
+      warehouse_id,
+      item_sales_blocked: blocked,
+      item_discontinued: discontinued,
+    });
+    assert.deepEqual(await flagsOf(blocked), [
+      row('default', true, false),
+      row('wh-flags', true, false),
+    ]);
+    assert.deepEqual(await flagsOf(gone), [
+      row('default', false, true),
+      row('wh-flags', false, true),
+    ]);
+    assert.deepEqual(await flagsOf(open), [
+      row('default', false, false),
+      row('wh-flags', false, false),
+    ]);
+  });
+
+  test("changing an item's flags changes every one of its stock levels and nobody else's", async () => {
+    const item = await itemWithStock('flags-change');
+    const other = await itemWithStock('flags-other');
+    await db.query('UPDATE items SET sales_blocked = true WHERE id = $1', [item]);
+    assert.deepEqual(
+      (await flagsOf(item)).map((r) => [r.item_sales_blocked, r.item_discontinued]),
+      [
+        [true, false],
+        [true, false],
+      ],
+    );
+    await db.query('UPDATE items SET sales_blocked = false, discontinued = true WHERE id = $1', [
+      item,
+    ]);
+    assert.deepEqual(
+      (await flagsOf(item)).map((r) => [r.item_sales_blocked, r.item_discontinued]),
+      [
+        [false, true],
+        [false, true],
+      ],
+    );
+    assert.ok((await flagsOf(other)).every((r) => !r.item_sales_blocked && !r.item_discontinued));
+  });
+
+  test('an item edit that leaves both flags alone writes no stock level', async () => {
+    const item = await itemWithStock('flags-rename');
+    const versions = () =>
+      db.query<{ xmin: string }>('SELECT xmin::text FROM stock_levels WHERE item_id = $1', [item]);
+    const before = await versions();
+    await db.query(
+      "UPDATE items SET name = 'renamed', sales_blocked = false, discontinued = false WHERE id = $1",
+      [item],
+    );
+    assert.deepEqual(await versions(), before);
+  });
+
+  test('the copies cannot be written directly (42501); other columns still change', async () => {
+    const item = await itemWithStock('flags-direct', 'sales_blocked');
+    for (const column of ['item_sales_blocked', 'item_discontinued']) {
+      const message = await rejectsWithSqlState(
+        db.query(`UPDATE stock_levels SET ${column} = false WHERE item_id = $1`, [item]),
+        INSUFFICIENT_PRIVILEGE,
+      );
+      assert.match(message, /item flags follow its item/);
+    }
+    await db.query('UPDATE stock_levels SET on_hand = 3 WHERE item_id = $1', [item]);
+    assert.ok((await flagsOf(item)).every((r) => r.item_sales_blocked));
+  });
+
+  test('the migration copies the flags of items blocked before it', async () => {
+    const database = await emptyDatabase();
+    const fresh = await open(database);
+    const migrations = loadMigrations();
+    await migrate(
+      fresh,
+      logger,
+      migrations.filter((m) => m.version < 8),
+    );
+    const blocked = randomUUID();
+    const unblocked = randomUUID();
+    await fresh.query(
+      `INSERT INTO items (id, product_id, sales_blocked, discontinued)
+       VALUES ($1, 'early-blocked', true, true), ($2, 'early-open', false, false)`,
+      [blocked, unblocked],
+    );
+    await fresh.query(
+      "INSERT INTO stock_levels (item_id, warehouse_id) VALUES ($1, 'default'), ($2, 'default')",
+      [blocked, unblocked],
+    );
+    const result = await migrate(fresh, logger, migrations);
+    assert.ok(result.applied.includes('0008_stock_level_item_flags'), JSON.stringify(result));
+    const rows = await fresh.query<{ product_id: string; b: boolean; d: boolean }>(
+      `SELECT i.product_id, s.item_sales_blocked AS b, s.item_discontinued AS d
+       FROM stock_levels s JOIN items i ON i.id = s.item_id ORDER BY i.product_id`,
+    );
+    assert.deepEqual(rows, [
+      { product_id: 'early-blocked', b: true, d: true },
+      { product_id: 'early-open', b: false, d: false },
+    ]);
+  });
+});

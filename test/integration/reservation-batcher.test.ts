@@ -287,6 +287,36 @@ describe('inventory_reserve_batch', () => {
     );
     assert.equal(await reservedOf(blocked), 0);
   });
+
+  test('an item blocked or discontinued after its stock exists is refused; cleared, it sells', async () => {
+    // The batch reads the flags from the stock levels it locks (0008): this fails if the copies
+    // stop following the item.
+    const item = await insertItem(db, { productId: 'batch-later' });
+    await db.query("INSERT INTO warehouses (id, name) VALUES ('wh-batch-later', 'later')");
+    await stock(db, 'batch-later', { default: 5, 'wh-batch-later': 5 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const codeOf = async (warehouseId: string) => {
+      const result = await batcher.submit(reservation([{ ...line(item, 1), warehouseId }]));
+      return result.ok ? 'ok' : result.code;
+    };
+    const setFlags = (blocked: boolean, discontinued: boolean) =>
+      db.query('UPDATE items SET sales_blocked = $2, discontinued = $3 WHERE id = $1', [
+        item,
+        blocked,
+        discontinued,
+      ]);
+
+    await setFlags(true, false);
+    assert.deepEqual(
+      [await codeOf('default'), await codeOf('wh-batch-later')],
+      ['SALES_BLOCKED', 'SALES_BLOCKED'],
+    );
+    await setFlags(false, true);
+    assert.equal(await codeOf('wh-batch-later'), 'ITEM_DISCONTINUED');
+    await setFlags(false, false);
+    assert.deepEqual([await codeOf('default'), await codeOf('wh-batch-later')], ['ok', 'ok']);
+    assert.equal(await reservedOf(item), 1);
+  });
 });
 
 describe('group commit on embedded PGlite', () => {
