@@ -8,6 +8,7 @@ import pino from 'pino';
 import { type Database, isSqlError } from '../../src/db/database.ts';
 import { loadMigrations, type Migration, migrate } from '../../src/db/migrator.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
+import { reserveBatchPayload } from '../../src/db/reservation-batcher.ts';
 import { insertStockLevel } from '../factories/stock.factory.ts';
 import {
   createEmptyDatabase,
@@ -325,12 +326,13 @@ async function insertReservation(db: Database, orderId: string): Promise<string>
 }
 
 describe('lines and ledger rows name a stock level that exists (checked per statement)', () => {
+  let database: TestDatabase;
   let db: Database;
   let itemId: string;
   let reservationId: string;
 
   before(async () => {
-    const database = await createTestDatabase();
+    database = await createTestDatabase();
     databases.push(database);
     db = await open(database);
     itemId = await insertStockLevel(db, { productId: 'reference-1', onHand: 5 });
@@ -413,6 +415,60 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
     }
     const rows = await db.query('SELECT 1 FROM stock_levels WHERE item_id = $1', [itemId]);
     assert.equal(rows.length, 1);
+  });
+
+  test('the batch functions skip the checks (0009); the next statement in their session is checked', async () => {
+    const config = await db.query<{ proname: string; on: boolean }>(
+      `SELECT proname, 'inventory.references_checked=on' = ANY(proconfig) AS on FROM pg_proc
+       WHERE proname IN ('inventory_reserve_batch', 'inventory_end_batch') ORDER BY proname`,
+    );
+    assert.deepEqual(config, [
+      { proname: 'inventory_end_batch', on: true },
+      { proname: 'inventory_reserve_batch', on: true },
+    ]);
+    // One connection, so every statement below runs in the session the batch ran in.
+    const session = await open(database, 1);
+    const request = reserveBatchPayload({
+      id: randomUUID(),
+      orderId: 'order-batch-ref',
+      ttlMs: 60_000,
+      actor: 'test',
+      correlationId: undefined,
+      allocationStrategy: undefined,
+      destinationPostalCode: undefined,
+      lines: [
+        {
+          lineNo: 1,
+          itemId,
+          warehouseId: 'default',
+          quantity: 1,
+          backordered: 0,
+          committedQuantity: 0,
+          committedBackordered: 0,
+          requestLine: 1,
+          requestQuantity: 1,
+          kitItemId: null,
+          allocationReason: null,
+        },
+      ],
+    });
+    const results = await session.query<{ ok: boolean }>(
+      'SELECT ok FROM inventory_reserve_batch($1::jsonb)',
+      [JSON.stringify([request])],
+    );
+    assert.deepEqual(results, [{ ok: true }]);
+    const setting = await session.query<{ value: string | null }>(
+      "SELECT current_setting('inventory.references_checked', true) AS value",
+    );
+    assert.notEqual(setting[0]?.value, 'on');
+    await rejectsWithSqlState(
+      session.query(
+        `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, actor)
+         VALUES ($1, 'no-such-warehouse', 'INIT', 1, 'test')`,
+        [itemId],
+      ),
+      FOREIGN_KEY_VIOLATION,
+    );
   });
 });
 
