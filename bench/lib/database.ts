@@ -97,15 +97,28 @@ export async function loadReservations(
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.exec("SET LOCAL work_mem = '256MB'");
+    // Ids shaped like the service's own (src/main/new-id.ts: UUIDv7, time first), as if the
+    // reservations had been made one after another over the past 30 days: the first 48 bits of a
+    // random UUID are overwritten with that moment in Unix milliseconds and its version nibble set
+    // to 7. Random (v4) ids would spread the history over the whole key space, and every new
+    // reservation would then be inserted in the middle of the reservation-keyed indexes instead
+    // of at their right edge, which no database the service filled looks like.
     await tx.query(
       `CREATE TEMP TABLE bench_r ON COMMIT DROP AS
        WITH products AS (
          SELECT id, row_number() OVER (ORDER BY product_id) AS n FROM items
          WHERE product_id LIKE $1 || '%'
        ), total AS (SELECT count(*) AS c FROM products)
-       SELECT gen_random_uuid() AS id, g, p.id AS item_id
-       FROM generate_series(1, $2) g CROSS JOIN total
-       JOIN products p ON p.n = 1 + (g % total.c)`,
+       SELECT encode(set_byte(overlay(x.b PLACING substring(int8send(x.ms) FROM 3) FROM 1 FOR 6),
+           6, (get_byte(x.b, 6) & 15) | 112), 'hex')::uuid AS id, x.g, x.item_id
+       FROM (
+         SELECT g, p.id AS item_id, uuid_send(gen_random_uuid()) AS b,
+           (extract(epoch FROM now() - interval '30 days' + (g::float8 / $2) * interval '30 days')
+             * 1000)::bigint AS ms
+         FROM generate_series(1, $2) g CROSS JOIN total
+         JOIN products p ON p.n = 1 + (g % total.c)
+         OFFSET 0 -- not flattened: each row's b is one random UUID, read twice above
+       ) x`,
       [options.prefix, options.count],
     );
     const ended = options.status === 'RELEASED';
