@@ -9,6 +9,7 @@ import { type Database, isSqlError } from '../../src/db/database.ts';
 import { loadMigrations, type Migration, migrate } from '../../src/db/migrator.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
 import { reserveBatchPayload } from '../../src/db/reservation-batcher.ts';
+import { plannedLine, plannedReservation } from '../factories/reservation.factory.ts';
 import { insertStockLevel } from '../factories/stock.factory.ts';
 import {
   createEmptyDatabase,
@@ -428,30 +429,9 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
     ]);
     // One connection, so every statement below runs in the session the batch ran in.
     const session = await open(database, 1);
-    const request = reserveBatchPayload({
-      id: randomUUID(),
-      orderId: 'order-batch-ref',
-      ttlMs: 60_000,
-      actor: 'test',
-      correlationId: undefined,
-      allocationStrategy: undefined,
-      destinationPostalCode: undefined,
-      lines: [
-        {
-          lineNo: 1,
-          itemId,
-          warehouseId: 'default',
-          quantity: 1,
-          backordered: 0,
-          committedQuantity: 0,
-          committedBackordered: 0,
-          requestLine: 1,
-          requestQuantity: 1,
-          kitItemId: null,
-          allocationReason: null,
-        },
-      ],
-    });
+    const request = reserveBatchPayload(
+      plannedReservation([plannedLine(itemId, 1)], 'order-batch-ref'),
+    );
     const results = await session.query<{ ok: boolean }>(
       'SELECT ok FROM inventory_reserve_batch($1::jsonb)',
       [JSON.stringify([request])],

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
-import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher } from '../../src/db/end-batcher.ts';
 import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
@@ -12,6 +11,10 @@ import { openMemoryPglite } from '../../src/db/pglite.database.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
 import { createReservationBatcher } from '../../src/db/reservation-batcher.ts';
 import { insertItem, stock } from '../factories/catalog.factory.ts';
+import {
+  plannedLine as line,
+  plannedReservation as reservation,
+} from '../factories/reservation.factory.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { silentLogger, startTestService } from '../helpers/test-service.ts';
 
@@ -47,35 +50,6 @@ function counted(target: Database = db): Database {
         },
       };
     },
-  };
-}
-
-function line(itemId: string, quantity: number, lineNo = 1): ReservationLine {
-  return {
-    lineNo,
-    itemId,
-    warehouseId: 'default',
-    quantity,
-    backordered: 0,
-    committedQuantity: 0,
-    committedBackordered: 0,
-    requestLine: lineNo,
-    requestQuantity: quantity,
-    kitItemId: null,
-    allocationReason: null,
-  };
-}
-
-function reservation(lines: ReservationLine[]): PlannedReservation {
-  return {
-    id: randomUUID(),
-    orderId: 'o',
-    ttlMs: 60_000,
-    actor: 'test',
-    correlationId: undefined,
-    allocationStrategy: undefined,
-    destinationPostalCode: undefined,
-    lines,
   };
 }
 
