@@ -10,7 +10,9 @@ export async function setSalesBlocked(
   deps: AppDeps,
   command: { productId: string; blocked: boolean; reason: string | null },
 ): Promise<ItemRecord[]> {
-  const items = await deps.reader.items.setSalesBlocked(command);
+  // In a transaction retried on deadlock: the change also locks the items' stock levels
+  // (migration 0008), which a reservation with backorders takes in the other order.
+  const items = await deps.tx.run((uow) => uow.items.setSalesBlocked(command));
   if (items.length === 0) {
     throw new DomainError('PRODUCT_NOT_FOUND', `no items for product ${command.productId}`, {
       productId: command.productId,

@@ -442,6 +442,54 @@ describe('POST /admin/products/:id/block-sales and /unblock-sales', () => {
     assert.equal(after.body.data.sales_blocked_reason, null);
   });
 
+  test('a block that deadlocks with a stock-level-then-item transaction is run again, not a 500', async () => {
+    await initProduct(t, 'block-deadlock', 5);
+    const rows = await t.db.query<{ id: string }>(
+      "SELECT id FROM items WHERE product_id = 'block-deadlock'",
+    );
+    const itemId = rows[0]?.id;
+    assert.ok(itemId !== undefined);
+    let locked = (): void => undefined;
+    const hasLevel = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    let proceed = (): void => undefined;
+    const mayProceed = new Promise<void>((resolve) => {
+      proceed = resolve;
+    });
+    // As a reservation with backorders does: the stock level first, then the item (its cap).
+    const other = t.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM stock_levels WHERE item_id = $1 FOR UPDATE', [itemId]);
+      locked();
+      await mayProceed;
+      await tx.query('SELECT 1 FROM items WHERE id = $1 FOR UPDATE', [itemId]);
+    });
+    await hasLevel;
+    // The block locks the item, then waits for its stock level (migration 0008's trigger).
+    const block = t.request('POST', '/admin/products/block-deadlock/block-sales');
+    for (let attempt = 0; ; attempt++) {
+      const waiting = await t.db.query<{ n: number }>(
+        `SELECT count(*)::integer AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if ((waiting[0]?.n ?? 0) > 0) {
+        break;
+      }
+      assert.ok(attempt < 500, 'the block never waited for the stock level');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Now each waits for the other. PostgreSQL cancels the block, which waited first; the service
+    // runs it again once the other transaction is done.
+    proceed();
+    const [response] = await Promise.all([block, other]);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const levels = await t.db.query<{ item_sales_blocked: boolean }>(
+      'SELECT item_sales_blocked FROM stock_levels WHERE item_id = $1',
+      [itemId],
+    );
+    assert.deepEqual(levels, [{ item_sales_blocked: true }]);
+  });
+
   test('a bare POST blocks without a reason; an unknown product is 404 PRODUCT_NOT_FOUND', async () => {
     await initProduct(t, 'block-bare', 1);
     const bare = await t.request('POST', '/admin/products/block-bare/block-sales');

@@ -543,12 +543,13 @@ describe('lines name a reservation that exists; reservations stay (checked per s
 });
 
 describe("stock levels carry their item's sales flags, kept by triggers (0008)", () => {
+  let database: TestDatabase;
   let db: Database;
 
   before(async () => {
-    const database = await createTestDatabase();
+    database = await createTestDatabase();
     databases.push(database);
-    db = await open(database);
+    db = await open(database, 4);
     await db.query("INSERT INTO warehouses (id, name) VALUES ('wh-flags', 'flags')");
   });
 
@@ -650,6 +651,52 @@ describe("stock levels carry their item's sales flags, kept by triggers (0008)",
     }
     await db.query('UPDATE stock_levels SET on_hand = 3 WHERE item_id = $1', [item]);
     assert.ok((await flagsOf(item)).every((r) => r.item_sales_blocked));
+  });
+
+  test('a stock level created while its item is being blocked takes the committed flags', async () => {
+    const item = randomUUID();
+    await db.query("INSERT INTO items (id, product_id) VALUES ($1, 'flags-race')", [item]);
+    let blocked = (): void => undefined;
+    const didBlock = new Promise<void>((resolve) => {
+      blocked = resolve;
+    });
+    let commit = (): void => undefined;
+    const mayCommit = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    const change = db.transaction(async (tx) => {
+      await tx.query('UPDATE items SET sales_blocked = true WHERE id = $1', [item]);
+      blocked();
+      await mayCommit;
+    });
+    await didBlock;
+    // The change holds the item, uncommitted. The new stock level must wait for it: had it copied
+    // the flags now, it would keep "not blocked", since the change cannot see the new row.
+    const insert = db.query(
+      "INSERT INTO stock_levels (item_id, warehouse_id) VALUES ($1, 'wh-flags')",
+      [item],
+    );
+    const waiting = async (): Promise<void> => {
+      for (let attempt = 0; attempt < 500; attempt++) {
+        const rows = await db.query<{ n: number }>(
+          `SELECT count(*)::integer AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if ((rows[0]?.n ?? 0) > 0) {
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error('the insert neither finished nor waited for the item');
+    };
+    await Promise.race([insert, waiting()]);
+    commit();
+    await change;
+    await insert;
+    assert.deepEqual(
+      (await flagsOf(item)).map((r) => r.item_sales_blocked),
+      [true],
+    );
   });
 
   test('the migration copies the flags of items blocked before it', async () => {

@@ -13,10 +13,14 @@
 -- and 62.1 µs against 22,784/s and 60.2 µs.
 --
 -- The copies are kept by triggers, whoever writes: an update of an item's flags updates its stock
--- levels in the same transaction (in key order, as reservations lock them), a new stock level takes
--- its item's flags, and nothing else may write the copies. A reservation reads them from the row
--- it locks, so a flag that changes while a batch holds the row applies from the next batch on, as
--- it did when the batch read the item.
+-- levels in the same transaction (locked in key order, as reservations lock them), a new stock
+-- level takes its item's flags, and nothing else may write the copies. A reservation reads them
+-- from the row it locks, so a flag that changes while a batch holds the row applies from the next
+-- batch on, as it did when the batch read the item.
+--
+-- A flag change locks the item, then its stock levels. A reservation with backorders takes a stock
+-- level, then its item (the backorder cap), so the two can deadlock; PostgreSQL then cancels one
+-- and the service runs that transaction again (both run in transactions retried on deadlock).
 ALTER TABLE stock_levels
   ADD COLUMN item_sales_blocked boolean NOT NULL DEFAULT false,
   ADD COLUMN item_discontinued boolean NOT NULL DEFAULT false;
@@ -26,10 +30,14 @@ SET item_sales_blocked = i.sales_blocked, item_discontinued = i.discontinued
 FROM items i
 WHERE i.id = s.item_id AND (i.sales_blocked OR i.discontinued);
 
+-- FOR SHARE waits for a flag change of the item in progress and reads what it committed: a plain
+-- read would copy the old flags, and the change, not seeing the uncommitted new stock level,
+-- would not correct them.
 CREATE FUNCTION stock_levels_copy_item_flags() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   SELECT i.sales_blocked, i.discontinued INTO NEW.item_sales_blocked, NEW.item_discontinued
-  FROM items i WHERE i.id = NEW.item_id;
+  FROM items i WHERE i.id = NEW.item_id
+  FOR SHARE;
   RETURN NEW;
 END;
 $$;
@@ -39,6 +47,7 @@ CREATE TRIGGER stock_levels_item_flags_on_insert
 
 CREATE FUNCTION items_flags_to_stock_levels() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM stock_levels s WHERE s.item_id = NEW.id ORDER BY s.warehouse_id FOR UPDATE;
   UPDATE stock_levels s
   SET item_sales_blocked = NEW.sales_blocked, item_discontinued = NEW.discontinued
   WHERE s.item_id = NEW.id;
