@@ -6,7 +6,8 @@
 -- PostgreSQL's cache: items_pkey is keyed by random ids, so a batch over items that sell touches
 -- one leaf per item all over the index. In the bench's direct batch pass (1M items and 10M
 -- reservation rows against 10,000, shared_buffers 128 MB) items_pkey was read from outside the
--- cache 0.13 times per reservation, after the ledger's own index the largest share. A scratch
+-- cache 0.16 times per reservation (pg_statio), after the ledger index's 0.55 the largest share.
+-- A scratch
 -- driver of that pass (2 connections, batches of 32, 10 s, 4 rounds alternating the two
 -- function bodies) measured, as medians: on the large database 17,947 reservations/s and 81.1 µs
 -- of PostgreSQL CPU each with the join, 19,784/s and 72.2 µs without; on the small one 22,034/s
