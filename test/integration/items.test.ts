@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { adjust, createItem, errorOf, getItem } from '../helpers/catalog-client.ts';
 import { initProduct, reserve, stockOf } from '../helpers/inventory-client.ts';
+import { gate, untilALockIsAwaited } from '../helpers/lock-waits.ts';
 import { useTestService } from '../helpers/test-service.ts';
 
 /** The item catalog: create, get by id / SKU / product, update, list, kits, sales blocks. */
@@ -449,38 +450,22 @@ describe('POST /admin/products/:id/block-sales and /unblock-sales', () => {
     );
     const itemId = rows[0]?.id;
     assert.ok(itemId !== undefined);
-    let locked = (): void => undefined;
-    const hasLevel = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    let proceed = (): void => undefined;
-    const mayProceed = new Promise<void>((resolve) => {
-      proceed = resolve;
-    });
+    const hasLevel = gate();
+    const mayProceed = gate();
     // As a reservation with backorders does: the stock level first, then the item (its cap).
     const other = t.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM stock_levels WHERE item_id = $1 FOR UPDATE', [itemId]);
-      locked();
-      await mayProceed;
+      hasLevel.open();
+      await mayProceed.reached;
       await tx.query('SELECT 1 FROM items WHERE id = $1 FOR UPDATE', [itemId]);
     });
-    await hasLevel;
+    await hasLevel.reached;
     // The block locks the item, then waits for its stock level (migration 0008's trigger).
     const block = t.request('POST', '/admin/products/block-deadlock/block-sales');
-    for (let attempt = 0; ; attempt++) {
-      const waiting = await t.db.query<{ n: number }>(
-        `SELECT count(*)::integer AS n FROM pg_stat_activity
-         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      if ((waiting[0]?.n ?? 0) > 0) {
-        break;
-      }
-      assert.ok(attempt < 500, 'the block never waited for the stock level');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilALockIsAwaited(t.db, 'the block waiting for the stock level');
     // Now each waits for the other. PostgreSQL cancels the block, which waited first; the service
     // runs it again once the other transaction is done.
-    proceed();
+    mayProceed.open();
     const [response] = await Promise.all([block, other]);
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const levels = await t.db.query<{ item_sales_blocked: boolean }>(

@@ -11,6 +11,7 @@ import { openPostgres } from '../../src/db/postgres.database.ts';
 import { reserveBatchPayload } from '../../src/db/reservation-batcher.ts';
 import { plannedLine, plannedReservation } from '../factories/reservation.factory.ts';
 import { insertStockLevel } from '../factories/stock.factory.ts';
+import { gate, untilALockIsAwaited } from '../helpers/lock-waits.ts';
 import {
   createEmptyDatabase,
   createTestDatabase,
@@ -656,41 +657,22 @@ describe("stock levels carry their item's sales flags, kept by triggers (0008)",
   test('a stock level created while its item is being blocked takes the committed flags', async () => {
     const item = randomUUID();
     await db.query("INSERT INTO items (id, product_id) VALUES ($1, 'flags-race')", [item]);
-    let blocked = (): void => undefined;
-    const didBlock = new Promise<void>((resolve) => {
-      blocked = resolve;
-    });
-    let commit = (): void => undefined;
-    const mayCommit = new Promise<void>((resolve) => {
-      commit = resolve;
-    });
+    const didBlock = gate();
+    const mayCommit = gate();
     const change = db.transaction(async (tx) => {
       await tx.query('UPDATE items SET sales_blocked = true WHERE id = $1', [item]);
-      blocked();
-      await mayCommit;
+      didBlock.open();
+      await mayCommit.reached;
     });
-    await didBlock;
+    await didBlock.reached;
     // The change holds the item, uncommitted. The new stock level must wait for it: had it copied
     // the flags now, it would keep "not blocked", since the change cannot see the new row.
     const insert = db.query(
       "INSERT INTO stock_levels (item_id, warehouse_id) VALUES ($1, 'wh-flags')",
       [item],
     );
-    const waiting = async (): Promise<void> => {
-      for (let attempt = 0; attempt < 500; attempt++) {
-        const rows = await db.query<{ n: number }>(
-          `SELECT count(*)::integer AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if ((rows[0]?.n ?? 0) > 0) {
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error('the insert neither finished nor waited for the item');
-    };
-    await Promise.race([insert, waiting()]);
-    commit();
+    await Promise.race([insert, untilALockIsAwaited(db, 'the insert waiting for the item')]);
+    mayCommit.open();
     await change;
     await insert;
     assert.deepEqual(
