@@ -7,8 +7,7 @@
 -- one leaf per item all over the index. In the bench's direct batch pass (1M items and 10M
 -- reservation rows against 10,000, shared_buffers 128 MB) items_pkey was read from outside the
 -- cache 0.16 times per reservation (pg_statio), after the ledger index's 0.55 the largest share.
--- A scratch
--- driver of that pass (2 connections, batches of 32, 10 s, 4 rounds alternating the two
+-- A scratch driver of that pass (2 connections, batches of 32, 10 s, 4 rounds alternating the two
 -- function bodies) measured, as medians: on the large database 17,947 reservations/s and 81.1 µs
 -- of PostgreSQL CPU each with the join, 19,784/s and 72.2 µs without; on the small one 22,034/s
 -- and 62.1 µs against 22,784/s and 60.2 µs.
