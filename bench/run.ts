@@ -39,6 +39,23 @@ function wholeNumber(min: number): (value: string) => number {
   };
 }
 
+/** `NAME=value,...` for the service's environment; a pair without a setting name is refused. */
+function envPairs(value: string): Record<string, string> {
+  const pairs = value.split(',').filter((pair) => pair.trim() !== '');
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at).trim();
+    if (at < 0 || !/^[A-Z][A-Z0-9_]*$/.test(name)) {
+      throw new InvalidArgumentError(
+        `"${pair}" is not NAME=value with an upper-case setting name.`,
+      );
+    }
+    env[name] = pair.slice(at + 1);
+  }
+  return env;
+}
+
 const SCENARIO_NAMES = [...LOAD_SCENARIOS.map((s) => s.name), 'expiry', 'large', 'embedded'];
 
 function scenarioList(value: string): Set<string> {
@@ -96,7 +113,8 @@ const program = new Command()
   .option(
     '--env <pairs>',
     'extra service settings, e.g. RESERVATION_BATCHES_IN_FLIGHT=1,ITEM_CACHE_TTL=1s',
-    '',
+    envPairs,
+    {},
   )
   .parse();
 const opts = program.opts<{
@@ -109,19 +127,14 @@ const opts = program.opts<{
   largeItems: number;
   largeReservations: number;
   largeRounds: number;
-  env: string;
+  env: Record<string, string>;
 }>();
 const selected = opts.scenarios;
 const durationMs = opts.duration * 1000;
 const warmupMs = opts.warmup * 1000;
 const connections = opts.connections;
 const largeRounds = opts.largeRounds;
-const extraEnv: Record<string, string> = Object.fromEntries(
-  opts.env
-    .split(',')
-    .filter((pair) => pair.includes('='))
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+const extraEnv = opts.env;
 
 const rows: string[] = [];
 const header =
