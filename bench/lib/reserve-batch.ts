@@ -5,8 +5,9 @@ import { newId } from '../../src/main/new-id.ts';
 
 /**
  * PostgreSQL's side of a reservation, without the service: `connections` clients each call
- * inventory_reserve_batch (migration 0005) with `batchSize` one-line reservations of one unit of a
- * random item from `itemIds`, back to back, for `durationMs`. Through the service, PostgreSQL's
+ * inventory_reserve_batch (migration 0008 has its current body) with `batchSize` one-line
+ * reservations of one unit of a random item from `itemIds`, back to back, for `durationMs`.
+ * Through the service, PostgreSQL's
  * backends wait for the service most of the time, so a difference in what each reservation costs
  * PostgreSQL (a larger database) hardly shows in requests/s; here it does.
  *
