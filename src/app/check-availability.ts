@@ -33,7 +33,7 @@ export async function getProductAvailability(
   productId: string,
   variantId: string,
 ): Promise<ProductAvailability> {
-  const [item] = await deps.reader.allocation.findCartItems([{ productId, variantId }]);
+  const item = await deps.availability.item(productId, variantId);
   if (item === undefined) {
     throw new DomainError(
       'PRODUCT_NOT_FOUND',
@@ -56,7 +56,7 @@ export async function getProductAvailability(
 }
 
 async function itemWarehouses(deps: AppDeps, itemId: string): Promise<WarehouseAvailability[]> {
-  const levels = await deps.reader.allocation.findStockByWarehouse([itemId]);
+  const levels = await deps.availability.stock([itemId]);
   return levels.map((stock) => ({
     warehouseId: stock.warehouseId,
     active: stock.active,
@@ -69,9 +69,7 @@ async function itemWarehouses(deps: AppDeps, itemId: string): Promise<WarehouseA
 /** A kit ships whole from one warehouse only if every component is there. */
 async function kitWarehouses(deps: AppDeps, kitId: string): Promise<WarehouseAvailability[]> {
   const parts = await deps.reader.allocation.findKitComponents([kitId]);
-  const levels = await deps.reader.allocation.findStockByWarehouse(
-    parts.map((p) => p.componentItemId),
-  );
+  const levels = await deps.availability.stock(parts.map((p) => p.componentItemId));
   const warehouseIds = [...new Set(levels.map((l) => l.warehouseId))];
   return warehouseIds.map((warehouseId) => {
     const here = levels.filter((l) => l.warehouseId === warehouseId);
@@ -92,9 +90,7 @@ async function kitTotal(deps: AppDeps, kitId: string): Promise<number> {
   if (parts.length === 0) {
     return 0;
   }
-  const levels = await deps.reader.allocation.findStockByWarehouse(
-    parts.map((p) => p.componentItemId),
-  );
+  const levels = await deps.availability.stock(parts.map((p) => p.componentItemId));
   return Math.min(
     ...parts.map((part) => {
       const total = levels

@@ -4,6 +4,7 @@ import type { ReservationState, ReservationStatus } from '../domain/reservation.
 import type { Bucket, MovementKind, StockBuckets } from '../domain/stock.ts';
 import type { AdjustmentChange } from '../domain/stock-adjustment.ts';
 import type { WarehouseSpec } from '../domain/warehouse-fields.ts';
+import type { AvailabilityReader } from './availability-reader.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
 import type { WarehouseOptionsCache } from './warehouse-options-cache.ts';
 
@@ -648,6 +649,8 @@ export interface AppDeps {
   readonly cartItems: CartItemCache;
   /** Warehouse options for planning carts on the batched path (see the cache). */
   readonly warehouseOptions: WarehouseOptionsCache;
+  /** Availability answers' reads, shared by concurrent requests (never cached). */
+  readonly availability: AvailabilityReader;
   /** Asked before inventory is created for a product (a no-op when PRODUCT_SERVICE_URL is unset). */
   readonly products: ProductCatalog;
 }

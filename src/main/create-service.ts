@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createAvailabilityReader } from '../app/availability-reader.ts';
 import { createCartItemCache } from '../app/cart-item-cache.ts';
 import type { AppDeps } from '../app/ports.ts';
 import { createWarehouseOptionsCache } from '../app/warehouse-options-cache.ts';
@@ -57,6 +58,7 @@ export async function createService(
       ttlMs: config.allocationCacheTtlMs,
       entriesMax: ALLOCATION_CACHE_ITEMS_MAX,
     }),
+    availability: createAvailabilityReader(reader.allocation),
     // Time-ordered ids: new reservations, lines and ledger rows land at the right edge of their
     // indexes instead of on a random page of a multi-gigabyte B-tree (docs/PERFORMANCE.md).
     newId,

@@ -93,3 +93,46 @@ describe('carts racing for shared items', () => {
     assert.ok(50 - partsUsed < 3 || results.every((r) => r.status === 201));
   });
 });
+
+describe('availability reads in parallel', () => {
+  // Concurrent reads share their queries (src/app/availability-reader.ts): each answer must still
+  // be its own product's, whatever else was read with it.
+  test(`${PARALLEL} reads of 8 products, a kit and an unknown one: each answers its own`, async () => {
+    const onHand = (n: number) => ({ 'wh-sp-001': 10 * n, 'wh-rj-001': n });
+    for (let n = 1; n <= 8; n++) {
+      await insertItem(t.db, { productId: `read-${n}` });
+      await stock(t.db, `read-${n}`, onHand(n));
+    }
+    await insertItem(t.db, { productId: 'read-kit', components: { 'read-2': 2, 'read-3': 1 } });
+    const asked = Array.from({ length: PARALLEL }, (_, i) =>
+      i % 10 === 9 ? 'read-kit' : i % 10 === 8 ? 'read-none' : `read-${1 + (i % 8)}`,
+    );
+    const answers = await Promise.all(
+      asked.map((productId) => get(baseUrl, `/api/inventory/products/${productId}/availability`)),
+    );
+    answers.forEach((answer, i) => {
+      const productId = asked[i] ?? '';
+      if (productId === 'read-none') {
+        assert.equal(answer.status, 404, JSON.stringify(answer.body));
+        assert.equal(answer.body.error.code, 'PRODUCT_NOT_FOUND');
+        return;
+      }
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.data.product_id, productId);
+      if (productId === 'read-kit') {
+        // 20 + 2 of read-2 (11 kits' worth), 30 + 3 of read-3: 11 whole kits.
+        assert.equal(answer.body.data.available, 11);
+        return;
+      }
+      const n = Number(productId.slice('read-'.length));
+      assert.equal(answer.body.data.available, 11 * n);
+      const byWarehouse = Object.fromEntries(
+        answer.body.data.warehouses.map((w: { warehouse_id: string; available: number }) => [
+          w.warehouse_id,
+          w.available,
+        ]),
+      );
+      assert.deepEqual(byWarehouse, onHand(n));
+    });
+  });
+});
