@@ -1,4 +1,4 @@
-import type { AllocationRepository, CartItemRecord, WarehouseStockRecord } from './ports.ts';
+import type { AllocationRepository, CartItemRecord, ItemWarehouseStockRecord } from './ports.ts';
 import { createReadCoalescer } from './read-coalescer.ts';
 
 /**
@@ -21,7 +21,7 @@ export interface AvailabilityReader {
    * Every stock level of the items with its warehouse's state, by item id, then as
    * findStockByWarehouse orders an item's levels (warehouse priority, then id).
    */
-  stock(itemIds: readonly string[]): Promise<WarehouseStockRecord[]>;
+  stock(itemIds: readonly string[]): Promise<ItemWarehouseStockRecord[]>;
 }
 
 export function createAvailabilityReader(
@@ -36,7 +36,7 @@ export function createAvailabilityReader(
     // different pairs never share a key.
     keyOf: (ref) => `${ref.productId}\u0000${ref.variantId}`,
   });
-  const levels = createReadCoalescer<string, WarehouseStockRecord[]>({
+  const levels = createReadCoalescer<string, ItemWarehouseStockRecord[]>({
     fetch: async (itemIds) => {
       const rows = await reads.findStockByWarehouse(itemIds);
       const byItem = Map.groupBy(rows, (row) => row.itemId);

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.ts';
 import { deriveItemStatus, type ItemStatus } from '../domain/item-status.ts';
 import { type CartPlan, type CartRequest, planCart } from './plan-cart.ts';
-import type { AppDeps, CartItemRecord, WarehouseStockRecord } from './ports.ts';
+import type { AppDeps, CartItemRecord, ItemWarehouseStockRecord } from './ports.ts';
 
 /**
  * Available-to-promise: the allocation a reservation would make right now, without holding
@@ -16,7 +16,7 @@ export interface WarehouseAvailability {
   readonly active: boolean;
   readonly available: number;
   /** Absent for a kit (its stock is its components'). */
-  readonly stock?: WarehouseStockRecord;
+  readonly stock?: ItemWarehouseStockRecord;
 }
 
 export interface ProductAvailability {

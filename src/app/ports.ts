@@ -461,7 +461,12 @@ export interface WarehouseOptionRecord extends WarehouseOption {
   readonly itemId: string;
 }
 
-export interface WarehouseStockRecord extends StockBuckets {
+/**
+ * One stock level of an item with its warehouse's state, as availability and allocation read it.
+ * (Not WarehouseStockRecord below: two interfaces of one name merge, and this one claimed the
+ * other's item identity and timestamps, which its query never selects.)
+ */
+export interface ItemWarehouseStockRecord extends StockBuckets {
   readonly itemId: string;
   readonly warehouseId: string;
   readonly active: boolean;
@@ -478,7 +483,7 @@ export interface AllocationRepository {
   findWarehouseOptions(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]>;
   findWarehouseStates(ids: readonly string[]): Promise<{ id: string; active: boolean }[]>;
   /** Every stock level of the items, with its warehouse's active flag and the derived available. */
-  findStockByWarehouse(itemIds: readonly string[]): Promise<WarehouseStockRecord[]>;
+  findStockByWarehouse(itemIds: readonly string[]): Promise<ItemWarehouseStockRecord[]>;
   /**
    * Locks the items (in id order) so backorders against one cap are counted one at a time, and
    * returns each one's cap and current backordered total.

@@ -1,9 +1,9 @@
 import type {
   AllocationRepository,
   CartItemRecord,
+  ItemWarehouseStockRecord,
   KitComponentRecord,
   WarehouseOptionRecord,
-  WarehouseStockRecord,
 } from '../app/ports.ts';
 import type { Queryable } from './database.ts';
 import { availableSql } from './stock-level.repository.ts';
@@ -67,7 +67,7 @@ export function createAllocationRepository(db: Queryable): AllocationRepository 
     },
 
     async findStockByWarehouse(itemIds) {
-      return db.query<WarehouseStockRecord>(
+      return db.query<ItemWarehouseStockRecord>(
         `SELECT s.item_id AS "itemId", s.warehouse_id AS "warehouseId", w.active,
            s.on_hand AS "onHand", s.reserved, s.committed, s.incoming, s.damaged,
            s.safety_stock AS "safetyStock", s.backordered,

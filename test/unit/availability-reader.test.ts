@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAvailabilityReader } from '../../src/app/availability-reader.ts';
-import type { CartItemRecord, ItemRef, WarehouseStockRecord } from '../../src/app/ports.ts';
+import type { CartItemRecord, ItemRef, ItemWarehouseStockRecord } from '../../src/app/ports.ts';
 
 // A reader that loses a caller leaves its promise pending forever: fail instead of hanging.
 const within = { timeout: 5_000 };
@@ -22,7 +22,7 @@ function item(id: string, productId: string, variantId = ''): CartItemRecord {
   };
 }
 
-function level(itemId: string, warehouseId: string, available: number): WarehouseStockRecord {
+function level(itemId: string, warehouseId: string, available: number): ItemWarehouseStockRecord {
   return {
     itemId,
     warehouseId,
@@ -36,14 +36,14 @@ function level(itemId: string, warehouseId: string, available: number): Warehous
     backordered: 0,
     available,
     incomingExpectedAt: null,
-  } as WarehouseStockRecord;
+  };
 }
 
 /**
  * A fake repository over a fixed catalogue whose reads stay in the "database" until the test lets
  * them go (`answerAll`), so that the test decides what is in flight when the next request asks.
  */
-function fakeReads(items: readonly CartItemRecord[], levels: readonly WarehouseStockRecord[]) {
+function fakeReads(items: readonly CartItemRecord[], levels: readonly ItemWarehouseStockRecord[]) {
   const itemReads: ItemRef[][] = [];
   const stockReads: string[][] = [];
   const waiting: (() => void)[] = [];
