@@ -3,9 +3,12 @@ import type { AppDeps, ItemRecord, StockTotals, UnitOfWork } from './ports.ts';
 import type { ProductStock } from './product-stock.ts';
 
 export async function getInventory(deps: AppDeps, productId: string): Promise<ProductStock> {
-  const item = await getItemOfProduct(deps.reader, productId);
+  const item = await deps.productStock.item(productId);
+  if (item === undefined) {
+    throw productNotFound(productId);
+  }
   // An item created through the catalog API has no stock level until stock arrives: all zeros.
-  const totals = (await deps.reader.stock.sumForItem(item.id)) ?? emptyTotals(item.updatedAt);
+  const totals = (await deps.productStock.totals(item.id)) ?? emptyTotals(item.updatedAt);
   return { item, totals };
 }
 
@@ -27,9 +30,13 @@ function emptyTotals(updatedAt: Date): StockTotals {
 export async function getItemOfProduct(uow: UnitOfWork, productId: string): Promise<ItemRecord> {
   const item = await uow.items.findByProduct(productId, '');
   if (item === undefined) {
-    throw new DomainError('PRODUCT_NOT_FOUND', `no inventory for product ${productId}`, {
-      productId,
-    });
+    throw productNotFound(productId);
   }
   return item;
+}
+
+function productNotFound(productId: string): DomainError {
+  return new DomainError('PRODUCT_NOT_FOUND', `no inventory for product ${productId}`, {
+    productId,
+  });
 }

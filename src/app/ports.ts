@@ -6,6 +6,7 @@ import type { AdjustmentChange } from '../domain/stock-adjustment.ts';
 import type { WarehouseSpec } from '../domain/warehouse-fields.ts';
 import type { AvailabilityReader } from './availability-reader.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
+import type { ProductStockReader } from './product-stock-reader.ts';
 import type { WarehouseOptionsCache } from './warehouse-options-cache.ts';
 
 /**
@@ -130,6 +131,8 @@ export interface ItemRepository {
     variantId: string;
   }): Promise<ItemRecord | undefined>;
   findByProduct(productId: string, variantId: string): Promise<ItemRecord | undefined>;
+  /** Each product's own item (variant ''), one entry per id in order; undefined where none. */
+  findOfProducts(productIds: readonly string[]): Promise<(ItemRecord | undefined)[]>;
   /** Inserts the item unless its SKU or (productId, variantId) is taken; undefined when it was. */
   insert(item: NewItem): Promise<ItemRecord | undefined>;
   findById(id: string): Promise<ItemRecord | undefined>;
@@ -382,6 +385,8 @@ export interface StockLevelRepository {
   ensureLevels(levels: readonly { itemId: string; warehouseId: string }[]): Promise<void>;
   find(itemId: string, warehouseId: string): Promise<StockLevelRecord | undefined>;
   sumForItem(itemId: string): Promise<StockTotals | undefined>;
+  /** sumForItem for each item, one entry per id in order. */
+  sumForItems(itemIds: readonly string[]): Promise<(StockTotals | undefined)[]>;
 }
 
 export interface StockDelta {
@@ -656,6 +661,8 @@ export interface AppDeps {
   readonly warehouseOptions: WarehouseOptionsCache;
   /** Availability answers' reads, shared by concurrent requests (never cached). */
   readonly availability: AvailabilityReader;
+  /** Seed 000's stock answers' reads, shared by concurrent requests (never cached). */
+  readonly productStock: ProductStockReader;
   /** Asked before inventory is created for a product (a no-op when PRODUCT_SERVICE_URL is unset). */
   readonly products: ProductCatalog;
 }

@@ -83,6 +83,17 @@ export function createItemRepository(db: Queryable): ItemRepository {
       return rows[0];
     },
 
+    async findOfProducts(productIds) {
+      const rows = await db.query<ItemRecord & { ord: number }>(
+        `SELECT p.ord::int AS ord, ${ITEM_COLUMNS}
+         FROM unnest($1::text[]) WITH ORDINALITY AS p(product_id, ord)
+         JOIN items i ON i.product_id = p.product_id AND i.variant_id = ''`,
+        [productIds],
+      );
+      const byOrdinal = new Map(rows.map(({ ord, ...item }) => [ord, item]));
+      return productIds.map((_, index) => byOrdinal.get(index + 1));
+    },
+
     async insert(item) {
       // No conflict target: a taken SKU and a taken product + variant both leave the row out.
       const rows = await db.query<ItemRecord>(

@@ -39,6 +39,22 @@ const LOCKED_DELTAS_SQL = `
   )`;
 
 export function createStockLevelRepository(db: Queryable): StockLevelRepository {
+  /** Each item's levels summed over its warehouses; undefined for an item without any. */
+  async function sumForItems(itemIds: readonly string[]): Promise<(StockTotals | undefined)[]> {
+    const rows = await db.query<StockTotals & { itemId: string }>(
+      `SELECT item_id AS "itemId", sum(on_hand)::bigint AS "onHand",
+         sum(reserved)::bigint AS reserved, sum(committed)::bigint AS committed,
+         sum(incoming)::bigint AS incoming, sum(damaged)::bigint AS damaged,
+         sum(safety_stock)::bigint AS "safetyStock", sum(backordered)::bigint AS backordered,
+         sum(GREATEST(${AVAILABLE_SQL}, 0))::bigint AS available, max(updated_at) AS "updatedAt"
+       FROM stock_levels WHERE item_id = ANY($1::uuid[])
+       GROUP BY item_id`,
+      [itemIds],
+    );
+    const byItem = new Map(rows.map(({ itemId, ...totals }) => [itemId, totals]));
+    return itemIds.map((itemId) => byItem.get(itemId));
+  }
+
   return {
     async insert(level) {
       const rows = await db.query<StockLevelRecord>(
@@ -125,18 +141,10 @@ export function createStockLevelRepository(db: Queryable): StockLevelRepository 
     },
 
     async sumForItem(itemId) {
-      const rows = await db.query<StockTotals>(
-        `SELECT sum(on_hand)::bigint AS "onHand", sum(reserved)::bigint AS reserved,
-           sum(committed)::bigint AS committed, sum(incoming)::bigint AS incoming,
-           sum(damaged)::bigint AS damaged, sum(safety_stock)::bigint AS "safetyStock",
-           sum(backordered)::bigint AS backordered,
-           sum(GREATEST(${AVAILABLE_SQL}, 0))::bigint AS available,
-           max(updated_at) AS "updatedAt"
-         FROM stock_levels WHERE item_id = $1
-         HAVING count(*) > 0`,
-        [itemId],
-      );
-      return rows[0];
+      const [totals] = await sumForItems([itemId]);
+      return totals;
     },
+
+    sumForItems,
   };
 }

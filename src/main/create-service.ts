@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createAvailabilityReader } from '../app/availability-reader.ts';
 import { createCartItemCache } from '../app/cart-item-cache.ts';
 import type { AppDeps } from '../app/ports.ts';
+import { createProductStockReader } from '../app/product-stock-reader.ts';
 import { createWarehouseOptionsCache } from '../app/warehouse-options-cache.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
@@ -59,6 +60,7 @@ export async function createService(
       entriesMax: ALLOCATION_CACHE_ITEMS_MAX,
     }),
     availability: createAvailabilityReader(reader.allocation),
+    productStock: createProductStockReader(reader),
     // Time-ordered ids: new reservations, lines and ledger rows land at the right edge of their
     // indexes instead of on a random page of a multi-gigabyte B-tree (docs/PERFORMANCE.md).
     newId,

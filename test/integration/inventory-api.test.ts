@@ -80,6 +80,36 @@ describe('GET /inventory/:productId', () => {
     assert.equal(response.status, 404);
     assert.equal(response.body.error?.code, 'PRODUCT_NOT_FOUND');
   });
+
+  // Concurrent reads share their queries (src/app/product-stock-reader.ts): each answer must
+  // still be its own product's, whatever else was read with it.
+  test('64 reads in parallel over 6 products, an unknown one and a variant-only one', async () => {
+    for (let n = 1; n <= 6; n++) {
+      await initProduct(t, `get-par-${n}`, 10 * n);
+      await reserve(t, `get-par-${n}`, n, `get-par-order-${n}`);
+    }
+    // A product with only a variant has no item of its own: not found, like an unknown one.
+    await t.db.query(
+      "INSERT INTO items (id, product_id, variant_id) VALUES (gen_random_uuid(), 'get-par-v', 'red')",
+    );
+    const asked = Array.from({ length: 64 }, (_, i) =>
+      i % 8 === 6 ? 'get-par-none' : i % 8 === 7 ? 'get-par-v' : `get-par-${1 + (i % 8)}`,
+    );
+    const answers = await Promise.all(asked.map((id) => t.request('GET', `/inventory/${id}`)));
+    answers.forEach((answer, i) => {
+      const productId = asked[i] ?? '';
+      if (!/^get-par-\d$/.test(productId)) {
+        assert.equal(answer.status, 404, `${productId}: ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.body.error?.code, 'PRODUCT_NOT_FOUND');
+        return;
+      }
+      const n = Number(productId.slice('get-par-'.length));
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.data.productId, productId);
+      assert.equal(answer.body.data.availableQuantity, 9 * n);
+      assert.equal(answer.body.data.reservedQuantity, n);
+    });
+  });
 });
 
 describe('POST /inventory/add-stock', () => {
