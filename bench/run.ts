@@ -84,6 +84,7 @@ const program = new Command()
       'uniform-reserve',
       'cart-5-lines',
       'availability-reads',
+      'stock-reads',
       'mixed-checkout',
       'expiry',
     ]),

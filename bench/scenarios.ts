@@ -111,6 +111,22 @@ export const availabilityReads: LoadScenario = {
   },
 };
 
+export const stockReads: LoadScenario = {
+  name: 'stock-reads',
+  wrk: { SCENARIO: 'stock', PREFIX: 'stk', COUNT: String(UNIFORM_SKUS) },
+  title: `GET /inventory/:productId (seed 000), uniform over ${UNIFORM_SKUS} SKUs`,
+  setup: (db) =>
+    loadProducts(db, {
+      prefix: 'stk',
+      count: UNIFORM_SKUS,
+      onHand: 1_000,
+      warehouses: ['default'],
+    }),
+  step: async (send) => {
+    await send({ method: 'GET', path: `/inventory/${id('stk', pick(UNIFORM_SKUS))}` });
+  },
+};
+
 /** Reserve, then 70% deduct, 20% release, 10% left to expire (TTL 2s, worker every second). */
 export const mixedCheckout: LoadScenario = {
   name: 'mixed-checkout',
@@ -152,5 +168,6 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   uniformReserve,
   cartReserve,
   availabilityReads,
+  stockReads,
   mixedCheckout,
 ];

@@ -1,6 +1,6 @@
 -- wrk script for the single-request scenarios of bench/run.ts (hot-reserve, uniform-reserve,
--- availability-reads). The scenario comes from the environment:
---   SCENARIO=reserve|read|cart  PREFIX=<product id prefix>  COUNT=<products to pick from>
+-- availability-reads, stock-reads). The scenario comes from the environment:
+--   SCENARIO=reserve|read|stock|cart  PREFIX=<product id prefix>  COUNT=<products to pick from>
 -- cart: seed 002's POST /api/inventory/reservations with LINES distinct products (default 5).
 local scenario = os.getenv("SCENARIO") or "reserve"
 local prefix = os.getenv("PREFIX") or "hot"
@@ -29,6 +29,9 @@ request = function()
   end
   if scenario == "read" then
     return wrk.format("GET", "/api/inventory/products/" .. product .. "/availability")
+  end
+  if scenario == "stock" then
+    return wrk.format("GET", "/inventory/" .. product)
   end
   local body = string.format('{"productId":"%s","orderId":"wrk-%d-%d","quantity":1}',
     product, sent, math.random(1, 1000000000))
