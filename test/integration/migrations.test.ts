@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import pino from 'pino';
 import { type Database, isSqlError } from '../../src/db/database.ts';
 import { loadMigrations, type Migration, migrate } from '../../src/db/migrator.ts';
@@ -450,6 +451,60 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
       ),
       FOREIGN_KEY_VIOLATION,
     );
+  });
+
+  test('the batch functions never compile a statement with JIT (0010), however it is costed', async () => {
+    const config = await db.query<{ proname: string; off: boolean }>(
+      `SELECT proname, 'jit=off' = ANY(proconfig) AS off FROM pg_proc
+       WHERE proname IN ('inventory_reserve_batch', 'inventory_end_batch') ORDER BY proname`,
+    );
+    assert.deepEqual(config, [
+      { proname: 'inventory_end_batch', off: true },
+      { proname: 'inventory_reserve_batch', off: true },
+    ]);
+    const [jit] = await db.query<{ available: boolean }>('SELECT pg_jit_available() AS available');
+    if (jit?.available !== true) {
+      return; // a server built without LLVM compiles nothing; the settings above are all there is
+    }
+    // A session that compiles every statement (every JIT threshold at 0) and sends itself the
+    // plan of every statement, nested ones included, as a notice (auto_explain).
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const plans: string[] = [];
+      client.on('notice', (notice) => plans.push(notice.message ?? ''));
+      await client.query("LOAD 'auto_explain'");
+      await client.query(`SET auto_explain.log_min_duration = 0;
+        SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice;
+        SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0`);
+      await client.query('SELECT count(*) FROM stock_levels');
+      assert.ok(
+        plans.some((plan) => plan.includes('JIT:')),
+        'control: this session compiles a plain statement',
+      );
+      const reservation = plannedReservation([plannedLine(itemId, 1)], 'order-no-jit');
+      const reserve = 'SELECT ok FROM inventory_reserve_batch($1::jsonb)';
+      const end = 'SELECT ok FROM inventory_end_batch($1::jsonb)';
+      plans.length = 0;
+      const reserved = await client.query(reserve, [
+        JSON.stringify([reserveBatchPayload(reservation)]),
+      ]);
+      const ended = await client.query(end, [
+        JSON.stringify([{ id: reservation.id, move: 'release', actor: 'test' }]),
+      ]);
+      assert.deepEqual([...reserved.rows, ...ended.rows], [{ ok: true }, { ok: true }]);
+      // The two calls themselves run in this session and are compiled; what they run is not.
+      const nested = plans.filter(
+        (plan) => !plan.includes(`Query Text: ${reserve}`) && !plan.includes(`Query Text: ${end}`),
+      );
+      assert.ok(nested.length >= 6, `the functions' statements were explained: ${nested.length}`);
+      assert.deepEqual(
+        nested.filter((plan) => plan.includes('JIT:')),
+        [],
+      );
+    } finally {
+      await client.end();
+    }
   });
 });
 
