@@ -35,6 +35,17 @@ async function open(database: TestDatabase, poolMax = 2): Promise<Database> {
   return db;
 }
 
+/** Which batch functions run with `setting` ('name=value') among their function settings. */
+async function batchFunctionsWith(db: Database, setting: string): Promise<string[]> {
+  const rows = await db.query<{ proname: string }>(
+    `SELECT proname FROM pg_proc
+     WHERE proname IN ('inventory_reserve_batch', 'inventory_end_batch') AND $1 = ANY(proconfig)
+     ORDER BY proname`,
+    [setting],
+  );
+  return rows.map((row) => row.proname);
+}
+
 async function emptyDatabase(): Promise<TestDatabase> {
   const database = await createEmptyDatabase();
   databases.push(database);
@@ -421,13 +432,9 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
   });
 
   test('the batch functions skip the checks (0009); the next statement in their session is checked', async () => {
-    const config = await db.query<{ proname: string; on: boolean }>(
-      `SELECT proname, 'inventory.references_checked=on' = ANY(proconfig) AS on FROM pg_proc
-       WHERE proname IN ('inventory_reserve_batch', 'inventory_end_batch') ORDER BY proname`,
-    );
-    assert.deepEqual(config, [
-      { proname: 'inventory_end_batch', on: true },
-      { proname: 'inventory_reserve_batch', on: true },
+    assert.deepEqual(await batchFunctionsWith(db, 'inventory.references_checked=on'), [
+      'inventory_end_batch',
+      'inventory_reserve_batch',
     ]);
     // One connection, so every statement below runs in the session the batch ran in.
     const session = await open(database, 1);
@@ -454,13 +461,9 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
   });
 
   test('the batch functions never compile a statement with JIT (0010), however it is costed', async () => {
-    const config = await db.query<{ proname: string; off: boolean }>(
-      `SELECT proname, 'jit=off' = ANY(proconfig) AS off FROM pg_proc
-       WHERE proname IN ('inventory_reserve_batch', 'inventory_end_batch') ORDER BY proname`,
-    );
-    assert.deepEqual(config, [
-      { proname: 'inventory_end_batch', off: true },
-      { proname: 'inventory_reserve_batch', off: true },
+    assert.deepEqual(await batchFunctionsWith(db, 'jit=off'), [
+      'inventory_end_batch',
+      'inventory_reserve_batch',
     ]);
     const [jit] = await db.query<{ available: boolean }>('SELECT pg_jit_available() AS available');
     if (jit?.available !== true) {

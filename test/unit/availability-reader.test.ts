@@ -2,25 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAvailabilityReader } from '../../src/app/availability-reader.ts';
 import type { CartItemRecord, ItemRef, ItemWarehouseStockRecord } from '../../src/app/ports.ts';
+import { cartItemRecord } from '../factories/item-record.factory.ts';
 
 // A reader that loses a caller leaves its promise pending forever: fail instead of hanging.
 const within = { timeout: 5_000 };
 
-function item(id: string, productId: string, variantId = ''): CartItemRecord {
-  return {
-    id,
-    productId,
-    variantId,
-    sku: null,
-    isKit: false,
-    discontinued: false,
-    salesBlocked: false,
-    backorderAllowed: false,
-    backorderLimit: 0,
-    reorderPoint: 0,
-    backordered: 0,
-  };
-}
+const item = (id: string, productId: string, variantId = '') =>
+  cartItemRecord(productId, { id, variantId });
 
 function level(itemId: string, warehouseId: string, available: number): ItemWarehouseStockRecord {
   return {

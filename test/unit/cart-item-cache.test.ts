@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createCartItemCache } from '../../src/app/cart-item-cache.ts';
-import type { CartItemRecord, ItemRef } from '../../src/app/ports.ts';
-
-function item(productId: string): CartItemRecord {
-  return {
-    id: `id-${productId}`,
-    productId,
-    variantId: '',
-    sku: null,
-    isKit: false,
-    discontinued: false,
-    salesBlocked: false,
-    backorderAllowed: false,
-    backorderLimit: 0,
-    reorderPoint: 0,
-    backordered: 0,
-  };
-}
+import type { ItemRef } from '../../src/app/ports.ts';
+import { cartItemRecord } from '../factories/item-record.factory.ts';
 
 function fakeReads(known: Set<string>) {
   const calls: ItemRef[][] = [];
@@ -26,7 +11,7 @@ function fakeReads(known: Set<string>) {
     async findCartItems(refs: readonly ItemRef[]) {
       calls.push([...refs]);
       return refs.map((ref) =>
-        known.has(ref.productId ?? '') ? item(ref.productId ?? '') : undefined,
+        known.has(ref.productId ?? '') ? cartItemRecord(ref.productId ?? '') : undefined,
       );
     },
   };
