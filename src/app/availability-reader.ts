@@ -10,9 +10,9 @@ import { createReadCoalescer } from './read-coalescer.ts';
  *
  * Why: each availability request made its own two round trips, and on the bench's 2-core machine
  * those cost more than the queries themselves: a CPU profile of the availability-reads scenario
- * (2,394 req/s) had the service in socket writes (its queries and its responses) for half of its
- * time. Joined, a read carries the keys of the requests that arrived meanwhile
- * (docs/PERFORMANCE.md has the figures).
+ * had the service in socket writes (its queries and its responses) for half of its samples.
+ * Joined, a read carries the keys of the requests that arrived meanwhile; the scenario went from
+ * about 2,000 to about 10,000 requests/s (docs/PERFORMANCE.md).
  */
 export interface AvailabilityReader {
   /** The item of a product (variant '' for the product's own); undefined when there is none. */
