@@ -465,15 +465,18 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
       'inventory_end_batch',
       'inventory_reserve_batch',
     ]);
-    const [jit] = await db.query<{ available: boolean }>('SELECT pg_jit_available() AS available');
-    if (jit?.available !== true) {
-      return; // a server built without LLVM compiles nothing; the settings above are all there is
-    }
-    // A session that compiles every statement (every JIT threshold at 0) and sends itself the
-    // plan of every statement, nested ones included, as a notice (auto_explain).
+    // A session of its own, not the service's pool (which turns JIT off for every connection),
+    // that compiles every statement (every JIT threshold at 0) and sends itself the plan of every
+    // statement, nested ones included, as a notice (auto_explain).
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
+      const jit = await client.query<{ available: boolean }>(
+        'SELECT pg_jit_available() AS available',
+      );
+      if (jit.rows[0]?.available !== true) {
+        return; // a server built without LLVM compiles nothing; the settings above are all there is
+      }
       const plans: string[] = [];
       client.on('notice', (notice) => plans.push(notice.message ?? ''));
       await client.query("LOAD 'auto_explain'");
@@ -508,6 +511,23 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
     } finally {
       await client.end();
     }
+  });
+
+  test("the service's pooled connections run without JIT, every one of them", async () => {
+    // Two queries at once take both of the pool's connections.
+    const answers = await Promise.all(
+      [1, 2].map(() =>
+        db.query<{ jit: string; pid: number }>(
+          "SELECT current_setting('jit') AS jit, pg_backend_pid() AS pid, pg_sleep(0.1)",
+        ),
+      ),
+    );
+    const rows = answers.flat();
+    assert.equal(new Set(rows.map((row) => row.pid)).size, 2, 'two connections answered');
+    assert.deepEqual(
+      rows.map((row) => row.jit),
+      ['off', 'off'],
+    );
   });
 });
 

@@ -9,10 +9,10 @@
 -- (instead of 1 to 5), costed the result statement of inventory_end_batch at 596,845, and
 -- compiled it at every call: 190-240 ms a batch against a few ms without (auto_explain with
 -- log_nested_statements), and mixed checkout fell from about 5,000 to 2,000-2,500 requests/s. A
--- new production database fills the same way before its first analyze. Compiling can only pay off for statements that run for seconds;
--- none of these does. As with 0005's planner settings, a function SET holds inside the function
--- and is restored when it returns, and it travels with the function through any connection
--- pooler. (Operators may turn JIT off for the service's role too: README, "Running against
--- PostgreSQL and Redis".)
+-- new production database fills the same way before its first analyze. Compiling can only pay
+-- off for statements that run for seconds; none of these does. As with 0005's planner settings, a
+-- function SET holds inside the function and is restored when it returns, and it travels with the
+-- function through any connection pooler. (The service's own connections also run with JIT off,
+-- src/db/postgres.database.ts; this covers every other caller.)
 ALTER FUNCTION inventory_reserve_batch(jsonb) SET jit = off;
 ALTER FUNCTION inventory_end_batch(jsonb) SET jit = off;
