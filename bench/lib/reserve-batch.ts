@@ -7,9 +7,9 @@ import { newId } from '../../src/main/new-id.ts';
  * PostgreSQL's side of a reservation, without the service: `connections` clients each call
  * inventory_reserve_batch (migration 0008 has its current body) with `batchSize` one-line
  * reservations of one unit of a random item from `itemIds`, back to back, for `durationMs`.
- * Through the service, PostgreSQL's
- * backends wait for the service most of the time, so a difference in what each reservation costs
- * PostgreSQL (a larger database) hardly shows in requests/s; here it does.
+ * Through the service, PostgreSQL's backends wait for the service most of the time, so a
+ * difference in what each reservation costs PostgreSQL (a larger database) hardly shows in
+ * requests/s; here it does.
  *
  * The CPU time is that of every process named `postgres*` on this machine (/proc), so it means
  * something only when the bench's PostgreSQL runs here and nothing else uses it meanwhile.
