@@ -41,19 +41,22 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     idleTimeoutMillis: 30_000,
     types: typeParsers,
     application_name: 'inventory-service',
+    // No JIT compilation for the service's statements: they run in milliseconds, and PostgreSQL
+    // compiles any statement whose cost estimate passes jit_above_cost, which a table without
+    // statistics yet is enough for (compiling cost the end batch 190-240 ms a call on the bench;
+    // migration 0010). A SET, not a startup `options` parameter, which PgBouncer refuses. The
+    // pool awaits this hook before it hands the new client out, so no query runs without it and
+    // none is queued behind it (pg deprecates queueing a query on a busy client).
+    onConnect: async (client) => {
+      try {
+        await client.query('SET jit = off');
+      } catch (error) {
+        options.logger.warn({ err: error }, 'could not turn JIT off for a database connection');
+      }
+    },
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'idle database client failed'));
-  // No JIT compilation for the service's statements: they run in milliseconds, and PostgreSQL
-  // compiles any statement whose cost estimate passes jit_above_cost, which a table without
-  // statistics yet is enough for (compiling cost the end batch 190-240 ms a call on the bench;
-  // migration 0010). A SET, not a startup `options` parameter, which PgBouncer refuses. It is
-  // queued on the new client before the query that asked for it, so no query runs without it.
-  pool.on('connect', (client) => {
-    client.query('SET jit = off').catch((error: unknown) => {
-      options.logger.warn({ err: error }, 'could not turn JIT off for a database connection');
-    });
-  });
   try {
     await pool.query('SELECT 1');
   } catch (error) {

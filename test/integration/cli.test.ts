@@ -356,6 +356,10 @@ describe('graceful shutdown on PostgreSQL', () => {
     const result = await cli.exited(10_000);
     assert.equal(result.code, 0, `signal ${result.signal}; stderr: ${result.stderr}`);
     assert.equal(result.signal, null);
+    // With logging silenced, a whole life of serving writes nothing to stderr: no process
+    // warnings either (pg warns once when a query is queued on a busy client, which a hook on
+    // new connections used to do).
+    assert.equal(result.stderr, '');
 
     // The in-flight work was committed, and the books balance.
     const db = await openPostgres({ url: database.url, poolMax: 1, logger: silentLogger });
