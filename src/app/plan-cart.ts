@@ -138,13 +138,25 @@ export async function planCart(
     }
   }
 
-  const merged = new Map<string, MergedDemand>();
+  // Demands in the order their first line came, found by item, then warehouse (undefined when
+  // the line names none). Maps within a map, not one keyed by a joined string: hashing a freshly
+  // joined key cost more than the rest of a 5-line cart's merging.
+  const merged: MergedDemand[] = [];
+  const mergedByItem = new Map<string, Map<string | undefined, MergedDemand>>();
   const addDemand = (item: CartItemRecord, warehouseId: string | undefined, part: Contribution) => {
-    const key = `${item.id}|${warehouseId ?? '*'}`;
-    const demand = merged.get(key) ?? { item, warehouseId, quantity: 0, contributions: [] };
+    let ofItem = mergedByItem.get(item.id);
+    if (ofItem === undefined) {
+      ofItem = new Map();
+      mergedByItem.set(item.id, ofItem);
+    }
+    let demand = ofItem.get(warehouseId);
+    if (demand === undefined) {
+      demand = { item, warehouseId, quantity: 0, contributions: [] };
+      ofItem.set(warehouseId, demand);
+      merged.push(demand);
+    }
     demand.quantity += part.quantity;
     demand.contributions.push(part);
-    merged.set(key, demand);
   };
 
   request.lines.forEach((line, index) => {
@@ -245,7 +257,7 @@ export async function planCart(
     }
   });
 
-  const demands = [...merged.values()].filter((d) =>
+  const demands = merged.filter((d) =>
     d.contributions.every((c) => !failures.some((f) => f.line === c.requestLine)),
   );
   const itemIds = [...new Set(demands.map((d) => d.item.id))];
