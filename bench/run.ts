@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
 import { createService } from '../src/main/create-service.ts';
+import { type CpuPerRequest, measureCpu } from './lib/cpu.ts';
 import {
   type BenchDatabase,
   type BooksReport,
@@ -139,7 +140,7 @@ const extraEnv = opts.env;
 
 const rows: string[] = [];
 const header =
-  'scenario                 req/s   p50 ms   p99 ms  errors  non-2xx  peak RSS MiB  books';
+  'scenario                 req/s   p50 ms   p99 ms  errors  non-2xx  peak RSS MiB  svc µs/req  pg µs/req  books';
 const driverNote = `load generator: ${opts.driver === 'wrk' ? 'wrk (hot, uniform, carts, reads; node for the rest)' : 'node (undici)'}`;
 /** How a books check reads in a result line. */
 function booksLabel(books: BooksReport): string {
@@ -151,7 +152,10 @@ function roundOrder(round: number): readonly ('small' | 'large')[] {
   return round % 2 === 1 ? ['small', 'large'] : ['large', 'small'];
 }
 
-function report(name: string, result: LoadResult, rssMiB: number, books: string): void {
+/** A load run with the CPU it cost (bench/lib/cpu.ts). */
+type Measured = LoadResult & { readonly cpu: CpuPerRequest };
+
+function report(name: string, result: Measured, rssMiB: number, books: string): void {
   const perSecond = (result.requests / result.durationMs) * 1000;
   const non2xx = Object.entries(result.statuses)
     .filter(([status]) => Number(status) >= 300)
@@ -164,29 +168,42 @@ function report(name: string, result: LoadResult, rssMiB: number, books: string)
     String(result.errors).padStart(7),
     String(non2xx).padStart(8),
     rssMiB.toFixed(0).padStart(13),
-    `  ${books}`,
+    result.cpu.serviceMicros.toFixed(0).padStart(11),
+    (Number.isNaN(result.cpu.postgresMicros) ? '-' : result.cpu.postgresMicros.toFixed(0)).padStart(
+      10,
+    ),
+    ` ${books}`,
   ].join(' ');
   rows.push(line);
   process.stdout.write(`${line}\n`);
 }
 
-async function drive(scenario: LoadScenario, service: RunningService): Promise<LoadResult> {
-  if (opts.driver === 'wrk' && scenario.wrk !== undefined) {
-    const wrkOptions = { baseUrl: service.baseUrl, connections, env: scenario.wrk };
-    if (warmupMs > 0) {
-      await runWrk({ ...wrkOptions, durationMs: Math.max(1000, warmupMs) });
-    }
-    return runWrk({ ...wrkOptions, durationMs });
-  }
+/**
+ * Warms up, then measures: requests/s and latency from the load generator, and the CPU the
+ * service and PostgreSQL spent per request during the measured run (`postgres` says whether
+ * PostgreSQL counts: not for the embedded database, whose engine runs inside the service).
+ */
+async function drive(
+  scenario: LoadScenario,
+  service: RunningService,
+  postgres = true,
+): Promise<Measured> {
   if (warmupMs > 0) {
-    await runLoad({
-      baseUrl: service.baseUrl,
-      connections,
-      durationMs: warmupMs,
-      step: scenario.step,
-    });
+    await load(scenario, service, warmupMs);
   }
-  return runLoad({ baseUrl: service.baseUrl, connections, durationMs, step: scenario.step });
+  const measured = await measureCpu(service.pid, () => load(scenario, service, durationMs));
+  return postgres
+    ? measured
+    : { ...measured, cpu: { ...measured.cpu, postgresMicros: Number.NaN } };
+}
+
+function load(scenario: LoadScenario, service: RunningService, ms: number): Promise<LoadResult> {
+  if (opts.driver === 'wrk' && scenario.wrk !== undefined) {
+    // wrk runs for whole seconds.
+    const wrkMs = Math.max(1000, ms);
+    return runWrk({ baseUrl: service.baseUrl, connections, env: scenario.wrk, durationMs: wrkMs });
+  }
+  return runLoad({ baseUrl: service.baseUrl, connections, durationMs: ms, step: scenario.step });
 }
 
 async function main(): Promise<void> {
@@ -413,7 +430,7 @@ async function benchEmbedded(): Promise<void> {
     if (init.status !== 201) {
       throw new Error(`init failed: ${init.status}`);
     }
-    const result = await drive(hotReserve, service);
+    const result = await drive(hotReserve, service, false);
     const rss = service.peakRssMiB();
     await service.stop();
     // The data directory is the service's alone while it runs; check the books through the CLI.

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import pg from 'pg';
 import { reserveBatchPayload } from '../../src/db/reservation-batcher.ts';
 import { newId } from '../../src/main/new-id.ts';
+import { cpuMillisBetween, postgresCpuMillis } from './cpu.ts';
 
 /**
  * PostgreSQL's side of a reservation, without the service: `connections` clients each call
@@ -96,44 +96,4 @@ export async function driveReserveBatch(options: {
     perSecond: (reservations / elapsedMs) * 1000,
     postgresCpuMicros: Number.isNaN(cpuMillis) ? Number.NaN : (cpuMillis * 1000) / reservations,
   };
-}
-
-/**
- * User plus system CPU time of each process whose name starts with `postgres`, in ms by pid.
- * Compared by pid, so a backend that exits in between (the warm-up's) does not count negative.
- */
-function postgresCpuMillis(): Map<string, number> {
-  const ticksPerSecond = 100; // USER_HZ, 100 on Linux
-  const byPid = new Map<string, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // the process ended between listing and reading
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (!name.startsWith('postgres')) {
-      continue;
-    }
-    // Fields after the name: state is the 1st, utime the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    byPid.set(entry, ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond);
-  }
-  return byPid;
-}
-
-/** CPU ms used between two snapshots by the processes alive at the second; NaN when none. */
-function cpuMillisBetween(before: Map<string, number>, after: Map<string, number>): number {
-  if (after.size === 0) {
-    return Number.NaN;
-  }
-  let millis = 0;
-  for (const [pid, total] of after) {
-    millis += total - (before.get(pid) ?? 0);
-  }
-  return millis;
 }
