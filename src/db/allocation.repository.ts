@@ -12,7 +12,8 @@ export function createAllocationRepository(db: Queryable): AllocationRepository 
   return {
     async findCartItems(refs) {
       // One round trip for the whole cart: each ref matches by id, SKU, or product + variant.
-      const rows = await db.query<CartItemRecord & { ord: number }>(
+      const rows = await db.queryPrepared<CartItemRecord & { ord: number }>(
+        'allocation_cart_items',
         `SELECT ref.ord::int AS ord, i.id, i.product_id AS "productId",
            i.variant_id AS "variantId", i.sku, i.is_kit AS "isKit", i.discontinued,
            i.sales_blocked AS "salesBlocked", i.backorder_allowed AS "backorderAllowed",
@@ -46,7 +47,8 @@ export function createAllocationRepository(db: Queryable): AllocationRepository 
     },
 
     async findWarehouseOptions(itemIds) {
-      return db.query<WarehouseOptionRecord>(
+      return db.queryPrepared<WarehouseOptionRecord>(
+        'allocation_warehouse_options',
         `SELECT item.id AS "itemId", w.id AS "warehouseId", w.priority, w.latitude, w.longitude,
            w.postal_prefixes AS "postalPrefixes", s.item_id IS NOT NULL AS stocked,
            coalesce(GREATEST(${availableSql('s')}, 0), 0)::bigint AS available
@@ -67,7 +69,8 @@ export function createAllocationRepository(db: Queryable): AllocationRepository 
     },
 
     async findStockByWarehouse(itemIds) {
-      return db.query<ItemWarehouseStockRecord>(
+      return db.queryPrepared<ItemWarehouseStockRecord>(
+        'allocation_stock_by_warehouse',
         `SELECT s.item_id AS "itemId", s.warehouse_id AS "warehouseId", w.active,
            s.on_hand AS "onHand", s.reserved, s.committed, s.incoming, s.damaged,
            s.safety_stock AS "safetyStock", s.backordered,

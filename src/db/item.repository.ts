@@ -84,7 +84,8 @@ export function createItemRepository(db: Queryable): ItemRepository {
     },
 
     async findOfProducts(productIds) {
-      const rows = await db.query<ItemRecord & { ord: number }>(
+      const rows = await db.queryPrepared<ItemRecord & { ord: number }>(
+        'items_of_products',
         `SELECT p.ord::int AS ord, ${ITEM_COLUMNS}
          FROM unnest($1::text[]) WITH ORDINALITY AS p(product_id, ord)
          JOIN items i ON i.product_id = p.product_id AND i.variant_id = ''`,

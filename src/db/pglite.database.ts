@@ -82,6 +82,7 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
     query: (sql, params) => exclusive(() => runQuery(db, sql, params)),
     // PGlite runs in this process and has one connection: holding it is using it. There is no
     // round trip or per-connection plan to save, so a prepared statement is an ordinary one here.
+    queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
     hold: async () => ({
       queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
       release: () => undefined,
@@ -107,6 +108,7 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
 function transactionQueryable(tx: Transaction): Queryable {
   return {
     query: (sql, params) => runQuery(tx, sql, params),
+    queryPrepared: (_name, sql, params) => runQuery(tx, sql, params),
     exec: async (sql) => {
       await tx.exec(sql);
     },

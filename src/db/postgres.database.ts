@@ -75,19 +75,13 @@ function createPostgresDatabase(pool: pg.Pool, poolMax: number): Database {
   return {
     kind: 'postgres',
     query: (sql, params) => runQuery(pool, sql, params),
+    queryPrepared: (name, sql, params) => runPrepared(pool, name, sql, params),
     async hold() {
       const client = await pool.connect();
       held++;
       let released = false;
       return {
-        async queryPrepared<Row extends object>(
-          name: string,
-          sql: string,
-          params: readonly unknown[],
-        ) {
-          const result = await client.query<Row>({ name, text: sql, values: params as unknown[] });
-          return result.rows;
-        },
+        queryPrepared: (name, sql, params) => runPrepared(client, name, sql, params),
         release(broken?: Error) {
           if (!released) {
             released = true;
@@ -128,6 +122,7 @@ function createPostgresDatabase(pool: pg.Pool, poolMax: number): Database {
 function clientQueryable(client: pg.PoolClient): Queryable {
   return {
     query: (sql, params) => runQuery(client, sql, params),
+    queryPrepared: (name, sql, params) => runPrepared(client, name, sql, params),
     exec: async (sql) => {
       await client.query(sql);
     },
@@ -140,6 +135,17 @@ async function runQuery<Row extends object>(
   params: readonly unknown[] | undefined,
 ): Promise<Row[]> {
   const result = await target.query<Row>(sql, params as unknown[] | undefined);
+  return result.rows;
+}
+
+/** Through the pool, each connection prepares `name` the first time it runs it. */
+async function runPrepared<Row extends object>(
+  target: pg.Pool | pg.PoolClient,
+  name: string,
+  sql: string,
+  params: readonly unknown[],
+): Promise<Row[]> {
+  const result = await target.query<Row>({ name, text: sql, values: params as unknown[] });
   return result.rows;
 }
 

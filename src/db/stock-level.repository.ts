@@ -41,7 +41,8 @@ const LOCKED_DELTAS_SQL = `
 export function createStockLevelRepository(db: Queryable): StockLevelRepository {
   /** Each item's levels summed over its warehouses; undefined for an item without any. */
   async function sumForItems(itemIds: readonly string[]): Promise<(StockTotals | undefined)[]> {
-    const rows = await db.query<StockTotals & { itemId: string }>(
+    const rows = await db.queryPrepared<StockTotals & { itemId: string }>(
+      'stock_sum_for_items',
       `SELECT item_id AS "itemId", sum(on_hand)::bigint AS "onHand",
          sum(reserved)::bigint AS reserved, sum(committed)::bigint AS committed,
          sum(incoming)::bigint AS incoming, sum(damaged)::bigint AS damaged,
