@@ -2,6 +2,8 @@ import os from 'node:os';
 import { planCart } from '../src/app/plan-cart.ts';
 import type { CartItemRecord, UnitOfWork, WarehouseOptionRecord } from '../src/app/ports.ts';
 import { ALLOCATION_STRATEGIES, type AllocationStrategyName } from '../src/domain/allocation.ts';
+// A plain sellable item without backorders, as the test suite builds them.
+import { cartItemRecord } from '../test/factories/item-record.factory.ts';
 
 /**
  * `node bench/plan-cart.ts [strategy]`: the service's CPU time to plan one 5-line cart, alone.
@@ -53,19 +55,7 @@ for (let n = 1; n <= ITEMS; n++) {
   const productId = `cart${String(n).padStart(7, '0')}`;
   const id = crypto.randomUUID();
   productIds.push(productId);
-  items.set(productId, {
-    id,
-    productId,
-    variantId: '',
-    sku: null,
-    isKit: false,
-    discontinued: false,
-    salesBlocked: false,
-    backorderAllowed: false,
-    backorderLimit: 0,
-    reorderPoint: 0,
-    backordered: 0,
-  });
+  items.set(productId, cartItemRecord(productId, { id }));
   options.set(
     id,
     WAREHOUSES.map((w) => ({ itemId: id, ...w, stocked: true, available: 1_000_000 })),
