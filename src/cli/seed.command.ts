@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { syncWarehouses } from '../app/sync-warehouses.ts';
@@ -13,6 +12,7 @@ import {
 } from '../db/seed.repository.ts';
 import { createTransactionRunner } from '../db/transaction-runner.ts';
 import { createLogger } from '../main/create-logger.ts';
+import { newId } from '../main/new-id.ts';
 import { openDatabase } from '../main/open-database.ts';
 
 /**
@@ -134,7 +134,8 @@ export function demoProduct(
 ): DemoProduct {
   const number = String(index).padStart(5, '0');
   return {
-    itemId: randomUUID(),
+    // Time-ordered ids, as the service gives the items it creates (src/main/new-id.ts).
+    itemId: newId(),
     productId: `demo-product-${number}`,
     sku: `DEMO-${number}`,
     name: `Demo product ${number}`,

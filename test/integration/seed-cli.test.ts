@@ -129,6 +129,12 @@ describe('seed --warehouses --products', () => {
       "SELECT sku FROM items WHERE product_id = 'demo-product-00050'",
     );
     assert.deepEqual(last, [{ sku: 'DEMO-00050' }]);
+    // Item ids are UUIDv7 (time-ordered), as the service's own.
+    const versions = await db.query<{ version: string }>(
+      `SELECT DISTINCT substr(id::text, 15, 1) AS version FROM items
+       WHERE product_id LIKE 'demo-product-%'`,
+    );
+    assert.deepEqual(versions, [{ version: '7' }]);
 
     // Quantities are the documented deterministic ones, and each INIT row carries its level's.
     const level = await db.query<{ onHand: number; delta: number; kind: string; reason: string }>(
