@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.ts';
+import { EMPTY_BUCKETS } from '../domain/stock.ts';
 import type { AppDeps, ItemRecord, StockTotals, UnitOfWork } from './ports.ts';
 import type { ProductStock } from './product-stock.ts';
 
@@ -13,20 +14,9 @@ export async function getInventory(deps: AppDeps, productId: string): Promise<Pr
 }
 
 function emptyTotals(updatedAt: Date): StockTotals {
-  return {
-    onHand: 0,
-    reserved: 0,
-    committed: 0,
-    incoming: 0,
-    damaged: 0,
-    safetyStock: 0,
-    backordered: 0,
-    available: 0,
-    updatedAt,
-  };
+  return { ...EMPTY_BUCKETS, available: 0, updatedAt };
 }
 
-/** The product's own item (no variant); PRODUCT_NOT_FOUND when inventory was never initialised. */
 export async function getItemOfProduct(uow: UnitOfWork, productId: string): Promise<ItemRecord> {
   const item = await uow.items.findByProduct(productId, '');
   if (item === undefined) {

@@ -14,6 +14,17 @@ export interface StockBuckets {
   readonly backordered: number;
 }
 
+/** Every bucket at zero: a stock level before any stock arrives. */
+export const EMPTY_BUCKETS: StockBuckets = Object.freeze({
+  onHand: 0,
+  reserved: 0,
+  committed: 0,
+  incoming: 0,
+  damaged: 0,
+  safetyStock: 0,
+  backordered: 0,
+});
+
 export function availableOf(stock: Omit<StockBuckets, 'incoming'>): number {
   return Math.max(
     0,

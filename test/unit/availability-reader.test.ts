@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAvailabilityReader } from '../../src/app/availability-reader.ts';
 import type { CartItemRecord, ItemRef, ItemWarehouseStockRecord } from '../../src/app/ports.ts';
+import { EMPTY_BUCKETS } from '../../src/domain/stock.ts';
 import { cartItemRecord } from '../factories/item-record.factory.ts';
 
 // A reader that loses a caller leaves its promise pending forever: fail instead of hanging.
@@ -15,13 +16,8 @@ function level(itemId: string, warehouseId: string, available: number): ItemWare
     itemId,
     warehouseId,
     active: true,
+    ...EMPTY_BUCKETS,
     onHand: available,
-    reserved: 0,
-    committed: 0,
-    incoming: 0,
-    damaged: 0,
-    safetyStock: 0,
-    backordered: 0,
     available,
     incomingExpectedAt: null,
   };
