@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { reserveBatchPayload } from '../../src/db/reservation-batcher.ts';
+import { RESERVE_BATCH_SQL, reserveBatchColumns } from '../../src/db/reservation-batcher.ts';
 import { newId } from '../../src/main/new-id.ts';
 import { cpuMillisBetween, postgresCpuMillis } from './cpu.ts';
 
 /**
  * PostgreSQL's side of a reservation, without the service: `connections` clients each call
- * inventory_reserve_batch (migration 0008 has its current body) with `batchSize` one-line
+ * inventory_reserve_batch_arrays (migration 0011), as the service does, with `batchSize` one-line
  * reservations of one unit of a random item from `itemIds`, back to back, for `durationMs`.
  * Through the service, PostgreSQL's backends wait for the service most of the time, so a
  * difference in what each reservation costs PostgreSQL (a larger database) hardly shows in
@@ -49,36 +49,34 @@ export async function driveReserveBatch(options: {
     await Promise.all(
       clients.map(async (client) => {
         while (performance.now() < deadline) {
-          const batch = Array.from({ length: options.batchSize }, () =>
-            reserveBatchPayload({
-              id: newId(),
-              orderId: `batch-${order++}`,
-              ttlMs: 900_000,
-              actor: 'bench',
-              correlationId: undefined,
-              allocationStrategy: undefined,
-              destinationPostalCode: undefined,
-              lines: [
-                {
-                  lineNo: 1,
-                  itemId: options.itemIds[Math.floor(Math.random() * options.itemIds.length)] ?? '',
-                  warehouseId: 'default',
-                  quantity: 1,
-                  backordered: 0,
-                  committedQuantity: 0,
-                  committedBackordered: 0,
-                  requestLine: 1,
-                  requestQuantity: 1,
-                  kitItemId: null,
-                  allocationReason: null,
-                },
-              ],
-            }),
-          );
+          const batch = Array.from({ length: options.batchSize }, () => ({
+            id: newId(),
+            orderId: `batch-${order++}`,
+            ttlMs: 900_000,
+            actor: 'bench',
+            correlationId: undefined,
+            allocationStrategy: undefined,
+            destinationPostalCode: undefined,
+            lines: [
+              {
+                lineNo: 1,
+                itemId: options.itemIds[Math.floor(Math.random() * options.itemIds.length)] ?? '',
+                warehouseId: 'default',
+                quantity: 1,
+                backordered: 0,
+                committedQuantity: 0,
+                committedBackordered: 0,
+                requestLine: 1,
+                requestQuantity: 1,
+                kitItemId: null,
+                allocationReason: null,
+              },
+            ],
+          }));
           await client.query({
             name: 'reserve-batch',
-            text: 'SELECT * FROM inventory_reserve_batch($1::jsonb)',
-            values: [JSON.stringify(batch)],
+            text: RESERVE_BATCH_SQL,
+            values: reserveBatchColumns(batch),
           });
           reservations += options.batchSize;
         }

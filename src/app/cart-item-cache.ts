@@ -5,7 +5,7 @@ import { createReadCoalescer } from './read-coalescer.ts';
  * A short-lived, bounded cache of item lookups for the reservation hot path, so a flash sale on one
  * SKU does not read the same item row thousands of times a second. Only hits are kept (a product
  * created a moment ago must be found at once). The flags it may hold stale for up to `ttlMs` are
- * re-checked where they matter: inventory_reserve_batch refuses blocked or discontinued items and
+ * re-checked where they matter: the reservation batch refuses blocked or discontinued items and
  * inactive warehouses at apply time. The misses of concurrent requests are read together
  * (read-coalescer.ts): when the hot SKU's entry expires, the requests that find it so share one
  * read instead of sending one each.

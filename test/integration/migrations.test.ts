@@ -39,7 +39,8 @@ async function open(database: TestDatabase, poolMax = 2): Promise<Database> {
 async function batchFunctionsWith(db: Database, setting: string): Promise<string[]> {
   const rows = await db.query<{ proname: string }>(
     `SELECT proname FROM pg_proc
-     WHERE proname IN ('inventory_reserve_batch', 'inventory_end_batch') AND $1 = ANY(proconfig)
+     WHERE proname IN ('inventory_reserve_batch', 'inventory_reserve_batch_arrays', 'inventory_end_batch')
+       AND $1 = ANY(proconfig)
      ORDER BY proname`,
     [setting],
   );
@@ -432,9 +433,10 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
   });
 
   test('the batch functions skip the checks (0009); the next statement in their session is checked', async () => {
+    // The document form inventory_reserve_batch only unpacks and calls the arrays form (0011).
     assert.deepEqual(await batchFunctionsWith(db, 'inventory.references_checked=on'), [
       'inventory_end_batch',
-      'inventory_reserve_batch',
+      'inventory_reserve_batch_arrays',
     ]);
     // One connection, so every statement below runs in the session the batch ran in.
     const session = await open(database, 1);
@@ -464,6 +466,7 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
     assert.deepEqual(await batchFunctionsWith(db, 'jit=off'), [
       'inventory_end_batch',
       'inventory_reserve_batch',
+      'inventory_reserve_batch_arrays',
     ]);
     // A session of its own, not the service's pool (which turns JIT off for every connection),
     // that compiles every statement (every JIT threshold at 0) and sends itself the plan of every

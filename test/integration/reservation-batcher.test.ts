@@ -3,13 +3,19 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
+import { arrayLiteral } from '../../src/db/array-literal.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher } from '../../src/db/end-batcher.ts';
 import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
 import { migrate } from '../../src/db/migrator.ts';
 import { openMemoryPglite } from '../../src/db/pglite.database.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
-import { createReservationBatcher } from '../../src/db/reservation-batcher.ts';
+import {
+  createReservationBatcher,
+  RESERVE_BATCH_SQL,
+  reserveBatchColumns,
+  reserveBatchPayload,
+} from '../../src/db/reservation-batcher.ts';
 import { insertItem, stock } from '../factories/catalog.factory.ts';
 import {
   plannedLine as line,
@@ -18,7 +24,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { silentLogger, startTestService } from '../helpers/test-service.ts';
 
-/** Group commit: inventory_reserve_batch and the batcher that feeds it. */
+/** Group commit: inventory_reserve_batch_arrays and the batcher that feeds it. */
 let database: TestDatabase;
 let db: Database;
 let queries = 0;
@@ -61,7 +67,7 @@ async function reservedOf(itemId: string): Promise<number> {
   return rows[0]?.reserved ?? -1;
 }
 
-describe('inventory_reserve_batch', () => {
+describe('inventory_reserve_batch_arrays', () => {
   test('decides requests in arrival order; a refused one takes nothing', async () => {
     const item = await insertItem(db, { productId: 'batch-order' });
     await stock(db, 'batch-order', { default: 5 });
@@ -114,6 +120,97 @@ describe('inventory_reserve_batch', () => {
     assert.equal(await reservedOf(a), 0);
   });
 
+  test('the jsonb document form (inventory_reserve_batch) decides a batch as the arrays do', async () => {
+    const item = await insertItem(db, { productId: 'batch-document' });
+    await stock(db, 'batch-document', { default: 5 });
+    const batch = [
+      reservation([line(item, 3)], 'document-1'),
+      reservation([line(item, 3)], 'document-2'),
+      reservation([line(item, 1, 1), line(item, 1, 2)], 'document-3'),
+    ];
+    const rows = await db.query(
+      `SELECT request_index, ok, failed_item_id, failed_warehouse_id, failed_available, failed_code
+       FROM inventory_reserve_batch($1::jsonb)`,
+      [JSON.stringify(batch.map(reserveBatchPayload))],
+    );
+    const accepted = {
+      ok: true,
+      failed_item_id: null,
+      failed_warehouse_id: null,
+      failed_available: null,
+      failed_code: null,
+    };
+    assert.deepEqual(rows, [
+      { request_index: 0, ...accepted },
+      {
+        request_index: 1,
+        ok: false,
+        failed_item_id: item,
+        failed_warehouse_id: 'default',
+        failed_available: 2,
+        failed_code: 'INSUFFICIENT_STOCK',
+      },
+      { request_index: 2, ...accepted },
+    ]);
+    assert.equal(await reservedOf(item), 5);
+    const lines = await db.query<{ line_no: number }>(
+      `SELECT l.line_no FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id
+       WHERE r.order_id = 'document-3' ORDER BY l.line_no`,
+    );
+    assert.deepEqual(
+      lines.map((l) => l.line_no),
+      [1, 2],
+    );
+  });
+
+  test('lines out of request order and arrays of unequal length are refused; nothing changes', async () => {
+    const item = await insertItem(db, { productId: 'batch-malformed' });
+    await stock(db, 'batch-malformed', { default: 5 });
+    const columns = () =>
+      reserveBatchColumns([reservation([line(item, 1)]), reservation([line(item, 1)])]);
+    const outOfOrder = columns();
+    outOfOrder[7] = arrayLiteral([2, 1]);
+    const shortLines = columns();
+    shortLines[11] = arrayLiteral([1]);
+    const shortRequests = columns();
+    shortRequests[1] = arrayLiteral(['only-one']);
+    for (const [params, message] of [
+      [outOfOrder, /line 2 is not grouped in request order \(its request is 1\)/],
+      [shortLines, /the line arrays differ in length/],
+      [shortRequests, /the request arrays differ in length/],
+    ] as const) {
+      await assert.rejects(db.query(RESERVE_BATCH_SQL, params), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, '22023');
+        assert.match(String(error), message);
+        return true;
+      });
+    }
+    assert.equal(await reservedOf(item), 0);
+  });
+
+  test('a stock level another transaction updated while the batch waited is updated in its new version', async () => {
+    const item = await insertItem(db, { productId: 'batch-waited' });
+    await stock(db, 'batch-waited', { default: 10 });
+    const batcher = createReservationBatcher(db, { batchSizeMax: 64, logger: silentLogger });
+    let settled = false;
+    let waiting: Promise<{ ok: boolean }> = Promise.resolve({ ok: false });
+    await db.transaction(async (tx) => {
+      // A new version of the row, at a new address, committed only after the batch has locked up
+      // behind it: the batch must update that version, not the one it first found.
+      await tx.query(
+        "UPDATE stock_levels SET updated_at = now() WHERE item_id = $1 AND warehouse_id = 'default'",
+        [item],
+      );
+      waiting = batcher.submit(reservation([line(item, 3)])).finally(() => {
+        settled = true;
+      });
+      await delay(300);
+      assert.equal(settled, false, 'the batch waits for the row lock');
+    });
+    assert.equal((await waiting).ok, true);
+    assert.equal(await reservedOf(item), 3);
+  });
+
   test('the batch statement is prepared once per connection and reused', async () => {
     const item = await insertItem(db, { productId: 'batch-prepared' });
     await stock(db, 'batch-prepared', { default: 10 });
@@ -128,10 +225,7 @@ describe('inventory_reserve_batch', () => {
         'SELECT name, statement FROM pg_prepared_statements',
       );
       assert.deepEqual(prepared, [
-        {
-          name: 'inventory_reserve_batch',
-          statement: 'SELECT * FROM inventory_reserve_batch($1::jsonb)',
-        },
+        { name: 'inventory_reserve_batch_arrays', statement: RESERVE_BATCH_SQL },
       ]);
     } finally {
       await single.close();
