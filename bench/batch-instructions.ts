@@ -1,0 +1,279 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import type { PlannedReservation } from '../src/app/ports.ts';
+import { migrate } from '../src/db/migrator.ts';
+import { openPostgres } from '../src/db/postgres.database.ts';
+import { reserveBatchPayload } from '../src/db/reservation-batcher.ts';
+import { newId } from '../src/main/new-id.ts';
+import { loadProducts } from './lib/database.ts';
+
+/**
+ * `node bench/batch-instructions.ts [--batches N] [--modes hot,uniform,cart] [--forms
+ * document,arrays]`: what one
+ * reservation costs PostgreSQL inside a batch, counted in instructions, for each form the batch
+ * can take (the jsonb document of inventory_reserve_batch and the typed arrays of
+ * inventory_reserve_batch_arrays, migration 0011).
+ *
+ * Time on a shared 2-core machine moves by ±20% between runs of the same build; an instruction
+ * count does not. Each count runs a single-user backend (`postgres --single`, no other process)
+ * under `valgrind --tool=callgrind` on a copy of one data directory: once with 10 warm-up batches,
+ * once with those and N more, and divides the difference by N's reservations. Single-user mode
+ * reads each statement one character at a time, which a client's Bind message does not; that
+ * reading is counted alone (the same text in `SELECT length(...)`) and subtracted.
+ *
+ * Needs valgrind (Debian package `valgrind`) and the PostgreSQL server binaries (`pg_config
+ * --bindir`). As root, the temporary cluster runs as the `postgres` user. 10,000 items in the
+ * default warehouse. Modes: `hot`, 30 one-line requests on one item; `uniform`, 30 one-line
+ * requests on random items; `cart`, 25 five-line carts on random items.
+ */
+const { values: options } = parseArgs({
+  options: {
+    batches: { type: 'string', default: '100' },
+    modes: { type: 'string', default: 'hot,uniform,cart' },
+    forms: { type: 'string', default: 'document,arrays' },
+  },
+});
+const BATCHES = Number(options.batches);
+if (!Number.isInteger(BATCHES) || BATCHES < 1 || BATCHES > 10_000) {
+  throw new Error('--batches must be a whole number from 1 to 10000');
+}
+const MODES = {
+  hot: { size: 30, lines: 1, oneItem: true },
+  uniform: { size: 30, lines: 1, oneItem: false },
+  cart: { size: 25, lines: 5, oneItem: false },
+} as const;
+type Mode = keyof typeof MODES;
+const modes = (options.modes ?? '').split(',').map((name) => {
+  if (!(name in MODES)) {
+    throw new Error(`unknown mode ${name}; one of ${Object.keys(MODES).join(', ')}`);
+  }
+  return name as Mode;
+});
+/** The casts of inventory_reserve_batch_arrays' parameters, in order (RESERVE_BATCH_SQL's). */
+const ARRAY_TYPES = [
+  'uuid[]',
+  'text[]',
+  'bigint[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'text[]',
+  'int[]',
+  'int[]',
+  'uuid[]',
+  'text[]',
+  'bigint[]',
+  'int[]',
+  'bigint[]',
+  'uuid[]',
+  'text[]',
+];
+const FORMS = ['document', 'arrays'] as const;
+type Form = (typeof FORMS)[number];
+const forms = (options.forms ?? '').split(',').map((name) => {
+  if (!FORMS.some((form) => form === name)) {
+    throw new Error(`unknown form ${name}; one of ${FORMS.join(', ')}`);
+  }
+  return name as Form;
+});
+// Imported only for the arrays form, so that the document form can be counted at a commit from
+// before migration 0011 (copy this file there), for a before-and-after.
+const reserveBatchColumns = forms.includes('arrays')
+  ? (await import('../src/db/reservation-batcher.ts')).reserveBatchColumns
+  : undefined;
+const WARM_UP_BATCHES = 10;
+const ITEMS = 10_000;
+
+const bindir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+const asRoot = process.getuid?.() === 0;
+/** Runs a PostgreSQL binary, as the postgres user when this process is root (initdb refuses root). */
+function pgCommand(binary: string, args: string[], input?: string): string {
+  const file = path.join(bindir, binary);
+  const result = asRoot
+    ? spawnSync('runuser', ['-u', 'postgres', '--', file, ...args], { input, encoding: 'utf8' })
+    : spawnSync(file, args, { input, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`${binary} failed: ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-instructions-'));
+if (asRoot) {
+  execFileSync('chown', ['postgres', dir]);
+}
+const dataDir = path.join(dir, 'data');
+try {
+  pgCommand('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres']);
+  const ids = await loadCluster();
+  console.log(
+    `instructions per reservation, ${BATCHES} batches after ${WARM_UP_BATCHES} (callgrind)`,
+  );
+  console.log('mode      form        per reservation   reading the text   net');
+  for (const mode of modes) {
+    const warm = batches(mode, WARM_UP_BATCHES, ids);
+    const run = batches(mode, BATCHES, ids);
+    const reservations = BATCHES * MODES[mode].size;
+    for (const form of forms) {
+      const total = perReservation(warm, run, reservations, (b) => statement(form, b));
+      const reading = perReservation(warm, run, reservations, (b) => readingOnly(form, b));
+      console.log(
+        `${mode.padEnd(9)} ${form.padEnd(11)} ${fmt(total).padStart(15)} ${fmt(reading).padStart(18)} ${fmt(total - reading).padStart(11)}`,
+      );
+    }
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Starts the cluster on a socket in `dir`, migrates and loads it, stops it; the item ids. */
+async function loadCluster(): Promise<string[]> {
+  // The server's output goes to a file: spawnSync would otherwise wait for the pipes it inherits.
+  const log = path.join(dir, 'server.log');
+  pgCommand('pg_ctl', [
+    '-D',
+    dataDir,
+    '-l',
+    log,
+    '-w',
+    '-o',
+    `-k ${dir} -c listen_addresses=''`,
+    'start',
+  ]);
+  try {
+    pgCommand('createdb', ['-h', dir, '-U', 'postgres', 'bench']);
+    const silent = pino({ level: 'silent' });
+    const db = await openPostgres({
+      url: `postgres://postgres@/bench?host=${encodeURIComponent(dir)}`,
+      poolMax: 1,
+      logger: silent,
+    });
+    try {
+      await migrate(db, silent);
+      await loadProducts(db, {
+        prefix: 'P',
+        count: ITEMS,
+        onHand: 1_000_000_000,
+        warehouses: ['default'],
+      });
+      await db.exec('VACUUM ANALYZE');
+      return (await db.query<{ id: string }>('SELECT id FROM items')).map((row) => row.id);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    pgCommand('pg_ctl', ['-D', dataDir, '-w', 'stop']);
+  }
+}
+
+function batches(mode: Mode, count: number, ids: readonly string[]): PlannedReservation[][] {
+  const { size, lines, oneItem } = MODES[mode];
+  const pick = (line: number) =>
+    (oneItem ? ids[line] : ids[Math.floor(Math.random() * ids.length)]) ?? '';
+  return Array.from({ length: count }, (_, b) =>
+    Array.from({ length: size }, (_, r) => ({
+      id: newId(),
+      orderId: `order-${b}-${r}`,
+      ttlMs: 900_000,
+      actor: 'bench',
+      correlationId: undefined,
+      allocationStrategy: undefined,
+      destinationPostalCode: undefined,
+      lines: Array.from({ length: lines }, (_, i) => ({
+        lineNo: i + 1,
+        itemId: pick(i),
+        warehouseId: 'default',
+        quantity: 1,
+        backordered: 0,
+        committedQuantity: 0,
+        committedBackordered: 0,
+        requestLine: i + 1,
+        requestQuantity: 1,
+        kitItemId: null,
+        allocationReason: null,
+      })),
+    })),
+  );
+}
+
+/** The literals the service's parameters carry, as SQL string constants. */
+function literals(form: Form, batch: PlannedReservation[]): string[] {
+  if (form === 'document') {
+    return [quote(JSON.stringify(batch.map(reserveBatchPayload)))];
+  }
+  if (reserveBatchColumns === undefined) {
+    throw new Error('assertion failed: the arrays form was not loaded');
+  }
+  return reserveBatchColumns(batch).map(quote);
+}
+
+function statement(form: Form, batch: PlannedReservation[]): string {
+  const args = literals(form, batch);
+  return form === 'document'
+    ? `SELECT count(*) FROM inventory_reserve_batch(${args[0]}::jsonb);`
+    : `SELECT count(*) FROM inventory_reserve_batch_arrays(${args.map((a, i) => `${a}::${ARRAY_TYPES[i]}`).join(', ')});`;
+}
+
+function readingOnly(form: Form, batch: PlannedReservation[]): string {
+  return `SELECT length(concat(${literals(form, batch).join(', ')}));`;
+}
+
+function quote(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** Instructions per reservation of `run`, counted after `warm` on a fresh copy of the cluster. */
+function perReservation(
+  warm: PlannedReservation[][],
+  run: PlannedReservation[][],
+  reservations: number,
+  toSql: (batch: PlannedReservation[]) => string,
+): number {
+  const warmSql = warm.map(toSql).join('\n');
+  const runSql = run.map(toSql).join('\n');
+  const before = countInstructions(`${warmSql}\n`);
+  const after = countInstructions(`${warmSql}\n${runSql}\n`);
+  return (after - before) / reservations;
+}
+
+function countInstructions(input: string): number {
+  const work = path.join(dir, 'work');
+  fs.rmSync(work, { recursive: true, force: true });
+  execFileSync('cp', ['-a', dataDir, work]);
+  const out = path.join(dir, 'callgrind.out');
+  const args = [
+    '--tool=callgrind',
+    `--callgrind-out-file=${out}`,
+    path.join(bindir, 'postgres'),
+    '--single',
+    '-D',
+    work,
+    '-c',
+    'jit=off',
+    'bench',
+  ];
+  const result = asRoot
+    ? spawnSync('runuser', ['-u', 'postgres', '--', 'valgrind', ...args], {
+        input,
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      })
+    : spawnSync('valgrind', args, { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (/\bERROR: /.test(`${result.stdout}${result.stderr}`) || result.status !== 0) {
+    throw new Error(`single-user run failed: ${result.stdout.slice(-2000)}${result.stderr}`);
+  }
+  const collected = /Collected : (\d+)/.exec(result.stderr);
+  if (collected?.[1] === undefined) {
+    throw new Error(`callgrind printed no total: ${result.stderr.slice(-2000)}`);
+  }
+  fs.rmSync(out, { force: true });
+  return Number(collected[1]);
+}
