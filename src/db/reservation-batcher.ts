@@ -64,7 +64,7 @@ export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_arrays($
  * The arguments of inventory_reserve_batch_arrays (migration 0011): one array per column, the
  * requests' first, then their lines' in request order, each line with the 1-based position of its
  * request. PostgreSQL parses these once into the column types; a jsonb document of the same batch
- * cost it about a quarter more (0011 has the counts). The bench calls it directly too.
+ * cost it 26-38% more instructions (0011 has the counts). The bench calls it directly too.
  */
 export function reserveBatchColumns(batch: readonly PlannedReservation[]): string[] {
   const ids: string[] = [];
