@@ -204,7 +204,19 @@ describe('inventory_reserve_batch_arrays', () => {
       waiting = batcher.submit(reservation([line(item, 3)])).finally(() => {
         settled = true;
       });
-      await delay(300);
+      // Commit only once the batch is seen waiting for the row's lock.
+      const deadline = Date.now() + 10_000;
+      while (
+        (
+          await db.query(
+            `SELECT 1 FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).length === 0
+      ) {
+        assert.ok(Date.now() < deadline, 'the batch never waited for the row lock');
+        await delay(10);
+      }
       assert.equal(settled, false, 'the batch waits for the row lock');
     });
     assert.equal((await waiting).ok, true);
