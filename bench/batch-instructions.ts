@@ -53,25 +53,6 @@ const modes = (options.modes ?? '').split(',').map((name) => {
   }
   return name as Mode;
 });
-/** The casts of inventory_reserve_batch_arrays' parameters, in order (RESERVE_BATCH_SQL's). */
-const ARRAY_TYPES = [
-  'uuid[]',
-  'text[]',
-  'bigint[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'int[]',
-  'int[]',
-  'uuid[]',
-  'text[]',
-  'bigint[]',
-  'int[]',
-  'bigint[]',
-  'uuid[]',
-  'text[]',
-];
 const FORMS = ['document', 'arrays'] as const;
 type Form = (typeof FORMS)[number];
 const forms = (options.forms ?? '').split(',').map((name) => {
@@ -82,9 +63,13 @@ const forms = (options.forms ?? '').split(',').map((name) => {
 });
 // Imported only for the arrays form, so that the document form can be counted at a commit from
 // before migration 0011 (copy this file there), for a before-and-after.
-const reserveBatchColumns = forms.includes('arrays')
-  ? (await import('../src/db/reservation-batcher.ts')).reserveBatchColumns
+const arraysForm = forms.includes('arrays')
+  ? await import('../src/db/reservation-batcher.ts')
   : undefined;
+/** The casts of the service's statement, in parameter order: the literals here take the same. */
+const ARRAY_TYPES = [...(arraysForm?.RESERVE_BATCH_SQL ?? '').matchAll(/\$\d+::(\w+\[\])/g)].map(
+  (match) => match[1],
+);
 const WARM_UP_BATCHES = 10;
 const ITEMS = 10_000;
 
@@ -209,10 +194,10 @@ function literals(form: Form, batch: PlannedReservation[]): string[] {
   if (form === 'document') {
     return [quote(JSON.stringify(batch.map(reserveBatchPayload)))];
   }
-  if (reserveBatchColumns === undefined) {
+  if (arraysForm === undefined) {
     throw new Error('assertion failed: the arrays form was not loaded');
   }
-  return reserveBatchColumns(batch).map(quote);
+  return arraysForm.reserveBatchColumns(batch).map(quote);
 }
 
 function statement(form: Form, batch: PlannedReservation[]): string {

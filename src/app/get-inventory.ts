@@ -17,6 +17,7 @@ function emptyTotals(updatedAt: Date): StockTotals {
   return { ...EMPTY_BUCKETS, available: 0, updatedAt };
 }
 
+/** The product's own item (no variant); PRODUCT_NOT_FOUND when inventory was never initialised. */
 export async function getItemOfProduct(uow: UnitOfWork, productId: string): Promise<ItemRecord> {
   const item = await uow.items.findByProduct(productId, '');
   if (item === undefined) {

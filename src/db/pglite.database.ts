@@ -77,14 +77,16 @@ function createPgliteDatabase(db: PGlite, onClose: () => void): Database {
     return result;
   }
   let closed = false;
+  // PGlite runs in this process and has one connection: holding it is using it. There is no
+  // round trip or per-connection plan to save, so a prepared statement is an ordinary one here.
+  const queryPrepared: Database['queryPrepared'] = (_name, sql, params) =>
+    exclusive(() => runQuery(db, sql, params));
   return {
     kind: 'pglite',
     query: (sql, params) => exclusive(() => runQuery(db, sql, params)),
-    // PGlite runs in this process and has one connection: holding it is using it. There is no
-    // round trip or per-connection plan to save, so a prepared statement is an ordinary one here.
-    queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
+    queryPrepared,
     hold: async () => ({
-      queryPrepared: (_name, sql, params) => exclusive(() => runQuery(db, sql, params)),
+      queryPrepared,
       release: () => undefined,
       wantedBack: () => false,
     }),

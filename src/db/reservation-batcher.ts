@@ -156,7 +156,9 @@ const FAILURE_CODES = [
 function failureCodeOf(code: string | null): (typeof FAILURE_CODES)[number] {
   const known = FAILURE_CODES.find((candidate) => candidate === code);
   if (known === undefined) {
-    throw new Error(`assertion failed: inventory_reserve_batch answered failure code ${code}`);
+    throw new Error(
+      `assertion failed: inventory_reserve_batch_arrays answered failure code ${code}`,
+    );
   }
   return known;
 }

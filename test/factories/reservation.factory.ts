@@ -3,7 +3,7 @@ import type { PlannedReservation, ReservationLine } from '../../src/app/ports.ts
 
 /**
  * Planned reservations as the batcher receives them (after planning), for tests that drive
- * inventory_reserve_batch directly: one line of `quantity` units of `itemId` in the default
+ * the reservation batch functions directly: one line of `quantity` units of `itemId` in the default
  * warehouse, nothing backordered or committed.
  */
 export function plannedLine(itemId: string, quantity: number, lineNo = 1): ReservationLine {
