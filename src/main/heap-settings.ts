@@ -36,7 +36,7 @@ export const HEAP_GROWING_PERCENT = 50;
  * set at run time (test/unit/heap-settings-pretenuring.test.ts), so `serve` sets it with the
  * growth.
  */
-export const V8_RUNTIME_FLAGS = [
+const V8_RUNTIME_FLAGS = [
   `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
   '--no-allocation-site-pretenuring',
 ] as const;
