@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { LEDGER_EPOCH_BITS } from '../../src/db/movement-history.repository.ts';
 import { adjust, createItem, errorOf, insertWarehouse } from '../helpers/catalog-client.ts';
 import { reserve } from '../helpers/inventory-client.ts';
 import { useTestService } from '../helpers/test-service.ts';
@@ -126,6 +127,62 @@ describe('GET /api/inventory/movements', () => {
     } while (cursor !== null && pages < 10);
     assert.equal(pages, 3);
     assert.deepEqual(seen, [7, 6, 5, 4, 3, 2, 1]);
+  });
+
+  test('an item’s history spans ledger epochs newest first, by item, product and cursor', async () => {
+    // The ledger's per-item index leads with the epoch (id >> LEDGER_EPOCH_BITS, migration 0012)
+    // and the history walks the epochs newest first. Jumping the id sequence puts an item's
+    // movements in epochs 0-or-so, 3 and 7, with empty epochs between them.
+    const epoch = (n: number) => n * 2 ** LEDGER_EPOCH_BITS;
+    const a = await createItem(t, { product_id: 'mv-ep', variant_id: 'a', sku: 'MV-EP-A' });
+    const b = await createItem(t, { product_id: 'mv-ep', variant_id: 'b', sku: 'MV-EP-B' });
+    await adjust(t, { item_id: a.id, quantity: 1 });
+    await t.db.exec(`ALTER TABLE stock_movements ALTER COLUMN id RESTART WITH ${epoch(3)}`);
+    await adjust(t, { item_id: a.id, quantity: 2 });
+    await adjust(t, { item_id: b.id, quantity: 3 });
+    await t.db.exec(`ALTER TABLE stock_movements ALTER COLUMN id RESTART WITH ${epoch(7) + 5}`);
+    await adjust(t, { item_id: a.id, quantity: 4 });
+    const onHand = (rows: MovementView[]) => rows.map((row) => row.deltas.on_hand);
+
+    const all = await movements(`item_id=${a.id}`);
+    assert.deepEqual(onHand(all), [4, 2, 1]);
+    assert.equal(all[0]?.id, epoch(7) + 5);
+    assert.equal(all[1]?.id, epoch(3));
+    assert.deepEqual(onHand(await movements('product_id=mv-ep')), [4, 3, 2, 1]);
+    assert.deepEqual(onHand(await movements('product_id=mv-ep&limit=2')), [4, 3]);
+    assert.deepEqual(onHand(await movements(`item_id=${a.id}&limit=1`)), [4]);
+    // A cursor in an empty epoch (5) and one inside epoch 3.
+    assert.deepEqual(onHand(await movements(`item_id=${a.id}&cursor=${epoch(5) + 9}`)), [2, 1]);
+    assert.deepEqual(onHand(await movements(`product_id=mv-ep&cursor=${epoch(3) + 1}`)), [2, 1]);
+    assert.deepEqual(onHand(await movements(`item_id=${a.id}&cursor=${epoch(3)}`)), [1]);
+
+    const seen: (number | undefined)[] = [];
+    let cursor = '';
+    for (let pages = 0; pages < 5; pages++) {
+      const response = await t.request(
+        'GET',
+        `/api/inventory/movements?product_id=mv-ep&limit=1${cursor}`,
+      );
+      seen.push(...onHand(response.body.data.movements));
+      if (response.body.data.next_cursor === null) {
+        break;
+      }
+      cursor = `&cursor=${response.body.data.next_cursor}`;
+    }
+    assert.deepEqual(seen, [4, 3, 2, 1]);
+  });
+
+  test('the ledger’s per-item index leads with the epoch the history walks', async () => {
+    const [index] = await t.db.query<{ definition: string | null; old: string | null }>(
+      `SELECT pg_get_indexdef(to_regclass('stock_movements_epoch_level_idx')) AS definition,
+         to_regclass('stock_movements_stock_level_idx')::text AS old`,
+    );
+    assert.equal(
+      index?.definition,
+      'CREATE INDEX stock_movements_epoch_level_idx ON public.stock_movements USING btree ' +
+        `(((id >> ${LEDGER_EPOCH_BITS})), item_id, warehouse_id, id)`,
+    );
+    assert.equal(index?.old, null);
   });
 
   test('bad filters are 400 naming the field', async () => {
