@@ -4,7 +4,9 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.ts';
+import type { Database } from '../src/db/database.ts';
 import { createService } from '../src/main/create-service.ts';
+import { describeCacheMisses, readCacheCounters } from './lib/cache-misses.ts';
 import { type CpuPerRequest, measureCpu } from './lib/cpu.ts';
 import {
   type BenchDatabase,
@@ -152,8 +154,8 @@ function roundOrder(round: number): readonly ('small' | 'large')[] {
   return round % 2 === 1 ? ['small', 'large'] : ['large', 'small'];
 }
 
-/** A load run with the CPU it cost (bench/lib/cpu.ts). */
-type Measured = LoadResult & { readonly cpu: CpuPerRequest };
+/** A load run with the CPU it cost (bench/lib/cpu.ts) and, when asked, its cache misses. */
+type Measured = LoadResult & { readonly cpu: CpuPerRequest; readonly cacheMisses?: string };
 
 function report(name: string, result: Measured, rssMiB: number, books: string): void {
   const perSecond = (result.requests / result.durationMs) * 1000;
@@ -176,25 +178,39 @@ function report(name: string, result: Measured, rssMiB: number, books: string): 
   ].join(' ');
   rows.push(line);
   process.stdout.write(`${line}\n`);
+  if (result.cacheMisses !== undefined) {
+    process.stdout.write(`${''.padEnd(23)}per request: ${result.cacheMisses}\n`);
+  }
 }
 
 /**
  * Warms up, then measures: requests/s and latency from the load generator, and the CPU the
  * service and PostgreSQL spent per request during the measured run (`postgres` says whether
- * PostgreSQL counts: not for the embedded database, whose engine runs inside the service).
+ * PostgreSQL counts: not for the embedded database, whose engine runs inside the service). With
+ * `cacheOf`, also what the run cost that database's buffer cache (bench/lib/cache-misses.ts).
  */
 async function drive(
   scenario: LoadScenario,
   service: RunningService,
   postgres = true,
+  cacheOf?: Database,
 ): Promise<Measured> {
   if (warmupMs > 0) {
     await load(scenario, service, warmupMs);
   }
+  const cacheBefore = cacheOf === undefined ? undefined : await readCacheCounters(cacheOf);
   const measured = await measureCpu(service.pid, () => load(scenario, service, durationMs));
-  return postgres
-    ? measured
-    : { ...measured, cpu: { ...measured.cpu, postgresMicros: Number.NaN } };
+  if (!postgres) {
+    return { ...measured, cpu: { ...measured.cpu, postgresMicros: Number.NaN } };
+  }
+  if (cacheOf === undefined || cacheBefore === undefined) {
+    return measured;
+  }
+  const cacheAfter = await readCacheCounters(cacheOf);
+  return {
+    ...measured,
+    cacheMisses: describeCacheMisses(cacheBefore, cacheAfter, measured.requests),
+  };
 }
 
 function load(scenario: LoadScenario, service: RunningService, ms: number): Promise<LoadResult> {
@@ -346,7 +362,7 @@ async function benchLarge(): Promise<void> {
         for (const size of roundOrder(round)) {
           const bench = size === 'small' ? small : large;
           const service = await startService({ DATABASE_URL: bench.url, ...extraEnv });
-          const result = await drive(scenario, service);
+          const result = await drive(scenario, service, true, bench.db);
           const rss = service.peakRssMiB();
           await service.stop();
           const books = await checkBooks(bench.db);
@@ -393,12 +409,18 @@ async function reserveBatchRound(
     if (warmupMs > 0) {
       await driveReserveBatch({ ...batch, durationMs: warmupMs });
     }
+    const cacheBefore = await readCacheCounters(bench.db);
     const result = await driveReserveBatch({ ...batch, durationMs });
+    const cacheMisses = describeCacheMisses(
+      cacheBefore,
+      await readCacheCounters(bench.db),
+      result.reservations,
+    );
     const books = await checkBooks(bench.db);
     perSecond[size] = result.perSecond;
     const line = `${`reserve-batch@${size}`.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} reservations/s (2 connections, batches of 32), PostgreSQL CPU ${result.postgresCpuMicros.toFixed(0)} µs a reservation  ${booksLabel(books)}`;
     rows.push(line);
-    process.stdout.write(`${line}\n`);
+    process.stdout.write(`${line}\n${''.padEnd(23)}per reservation: ${cacheMisses}\n`);
   }
   return (perSecond.large ?? 0) / (perSecond.small ?? 1);
 }
