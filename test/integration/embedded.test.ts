@@ -119,6 +119,17 @@ describe('the seed 000 flow on embedded PGlite', () => {
     assert.equal(missing.body.error?.code, 'PRODUCT_NOT_FOUND');
   });
 
+  test('the ledger reads back newest first by product (the epoch walk runs on PGlite)', async () => {
+    const response = await request('GET', '/api/inventory/movements?product_id=emb-1');
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const rows: { id: number; kind: string }[] = response.body.data.movements;
+    assert.deepEqual(
+      rows.map((row) => row.kind),
+      ['DEDUCT', 'RELEASE', 'RESERVE', 'RESERVE', 'RECEIPT', 'INIT'],
+    );
+    assert.ok(rows.every((row, i) => i === 0 || row.id < (rows[i - 1]?.id ?? 0)));
+  });
+
   test('a reservation past its expiry is returned to stock by the sweep', async () => {
     const init = await request('POST', '/inventory/init', { productId: 'emb-exp', quantity: 10 });
     assert.equal(init.status, 201);
