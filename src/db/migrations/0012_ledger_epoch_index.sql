@@ -4,17 +4,24 @@
 -- the whole index.
 --
 -- With many items selling at once on a large ledger, those leaves were the biggest part of what
--- PostgreSQL had to keep in its cache. Measured on the bench's large database (1,000,000 items,
--- 21.8 million ledger rows) beside its small one (10,000 items), uniform reserve over 10,000
--- items through the service, 15 s per run, `shared_buffers` 128 MB, three alternating rounds
--- (docs/PERFORMANCE.md, seventh sitting); per reservation, on the large database:
+-- PostgreSQL had to keep in its cache. Measured by the bench's large-data scenario (1,000,000
+-- items and 10,000,000 reservations, 21.8 million ledger rows, against 10,000 items; uniform
+-- reserve over 10,000 items; `shared_buffers` 128 MB), one run before this file and one after,
+-- three rounds each (docs/PERFORMANCE.md, seventh sitting); per reservation on the large
+-- database:
 --
---                                               old index     this index
---   index blocks read from outside the cache     0.28-0.33     0.08-0.14
---     of them the ledger index                   0.16-0.20     0.008-0.009
---   buffers PostgreSQL had to allocate           0.37-0.40     0.16-0.22
---   dirty buffers a backend wrote out itself     0.27-0.33     0.16-0.20
---   WAL full-page images                         0.05-0.11     0.001-0.05
+--                                                  before         after
+--   through the service:
+--     index blocks read from outside the cache     0.37-0.45      0.10-0.18
+--       of them the ledger index                   0.19-0.23      under 0.01
+--     buffers a backend wrote out itself           0.28-0.34      0.14-0.16
+--     WAL full-page images                         0.11-0.20      0.01-0.03
+--   the batch function called directly:
+--     index blocks read from outside the cache     0.33-0.39      0.036-0.037
+--
+-- Requests/s moved less than the bench machine's run-to-run spread: its operating system keeps the
+-- whole database in memory, so a block read from outside PostgreSQL's cache is a copy there. On a
+-- server whose memory does not hold the ledger, each one waits for the disk.
 --
 -- Within an epoch an item's rows are still together, so the index still serves "this item's
 -- movements, newest first": db/movement-history.repository.ts walks the epochs from the newest
@@ -22,8 +29,8 @@
 -- the 18 here; a test compares them). An item with few movements costs one probe per epoch:
 -- 84 on that database.
 --
--- Building the index reads the whole ledger and holds off writes to it meanwhile: 29 s for 21.8
--- million rows on the bench machine (maintenance_work_mem 1 GB).
+-- Building the index reads the whole ledger and holds off writes to it meanwhile: 30 s for 23.7
+-- million rows on the bench machine, with the default maintenance_work_mem (64 MB).
 CREATE INDEX stock_movements_epoch_level_idx
   ON stock_movements ((id >> 18), item_id, warehouse_id, id);
 
