@@ -6,18 +6,18 @@
 -- With many items selling at once on a large ledger, those leaves were the biggest part of what
 -- PostgreSQL had to keep in its cache. Measured by the bench's large-data scenario (1,000,000
 -- items and 10,000,000 reservations, 21.8 million ledger rows, against 10,000 items; uniform
--- reserve over 10,000 items; `shared_buffers` 128 MB), one run before this file and one after,
+-- reserve over 10,000 items; `shared_buffers` 128 MB), two runs before this file and one after,
 -- three rounds each (docs/PERFORMANCE.md, seventh sitting); per reservation on the large
 -- database:
 --
 --                                                  before         after
 --   through the service:
---     index blocks read from outside the cache     0.37-0.45      0.10-0.18
---       of them the ledger index                   0.19-0.23      under 0.01
---     buffers a backend wrote out itself           0.28-0.34      0.14-0.16
---     WAL full-page images                         0.11-0.20      0.01-0.03
+--     index blocks read from outside the cache     0.34-0.45      0.10-0.18
+--       of them the ledger index                   0.18-0.23      under 0.01
+--     buffers a backend wrote out itself           0.28-0.35      0.14-0.16
+--     WAL full-page images                         0.08-0.20      0.01-0.03
 --   the batch function called directly:
---     index blocks read from outside the cache     0.33-0.39      0.036-0.037
+--     index blocks read from outside the cache     0.32-0.39      0.036-0.037
 --
 -- Requests/s moved less than the bench machine's run-to-run spread: its operating system keeps the
 -- whole database in memory, so a block read from outside PostgreSQL's cache is a copy there. On a
