@@ -198,19 +198,16 @@ async function drive(
   if (warmupMs > 0) {
     await load(scenario, service, warmupMs);
   }
-  const cacheBefore = cacheOf === undefined ? undefined : await readCacheCounters(cacheOf);
+  const cache = cacheOf && { db: cacheOf, before: await readCacheCounters(cacheOf) };
   const measured = await measureCpu(service.pid, () => load(scenario, service, durationMs));
   if (!postgres) {
     return { ...measured, cpu: { ...measured.cpu, postgresMicros: Number.NaN } };
   }
-  if (cacheOf === undefined || cacheBefore === undefined) {
+  if (cache === undefined) {
     return measured;
   }
-  const cacheAfter = await readCacheCounters(cacheOf);
-  return {
-    ...measured,
-    cacheMisses: describeCacheMisses(cacheBefore, cacheAfter, measured.requests),
-  };
+  const after = await readCacheCounters(cache.db);
+  return { ...measured, cacheMisses: describeCacheMisses(cache.before, after, measured.requests) };
 }
 
 function load(scenario: LoadScenario, service: RunningService, ms: number): Promise<LoadResult> {
