@@ -12,11 +12,11 @@ import { newId } from '../src/main/new-id.ts';
 import { loadProducts } from './lib/database.ts';
 
 /**
- * `node bench/batch-instructions.ts [--batches N] [--modes hot,uniform,cart] [--forms
- * document,arrays]`: what one
- * reservation costs PostgreSQL inside a batch, counted in instructions, for each form the batch
- * can take (the jsonb document of inventory_reserve_batch and the typed arrays of
- * inventory_reserve_batch_arrays, migration 0011).
+ * `node bench/batch-instructions.ts [--batches N] [--modes hot,uniform,cart,release,deduct]
+ * [--forms document,arrays]`: what one reservation costs PostgreSQL inside a batch, counted in
+ * instructions, for each form the batch can take: the jsonb documents of inventory_reserve_batch
+ * and inventory_end_batch, and the typed arrays of inventory_reserve_batch_arrays (migration 0011)
+ * and inventory_end_batch_arrays (0013).
  *
  * Time on a shared 2-core machine moves by ±20% between runs of the same build; an instruction
  * count does not. Each count runs a single-user backend (`postgres --single`, no other process)
@@ -28,12 +28,14 @@ import { loadProducts } from './lib/database.ts';
  * Needs valgrind (Debian package `valgrind`) and the PostgreSQL server binaries (`pg_config
  * --bindir`). As root, the temporary cluster runs as the `postgres` user. 10,000 items in the
  * default warehouse. Modes: `hot`, 30 one-line requests on one item; `uniform`, 30 one-line
- * requests on random items; `cart`, 25 five-line carts on random items.
+ * requests on random items; `cart`, 25 five-line carts on random items; `release` and `deduct`,
+ * ending batches of 30 one-line reservations on random items, made beforehand in the same form
+ * (both counts include making them, so the difference is the end batches alone).
  */
 const { values: options } = parseArgs({
   options: {
     batches: { type: 'string', default: '100' },
-    modes: { type: 'string', default: 'hot,uniform,cart' },
+    modes: { type: 'string', default: 'hot,uniform,cart,release,deduct' },
     forms: { type: 'string', default: 'document,arrays' },
   },
 });
@@ -42,9 +44,11 @@ if (!Number.isInteger(BATCHES) || BATCHES < 1 || BATCHES > 10_000) {
   throw new Error('--batches must be a whole number from 1 to 10000');
 }
 const MODES = {
-  hot: { size: 30, lines: 1, oneItem: true },
-  uniform: { size: 30, lines: 1, oneItem: false },
-  cart: { size: 25, lines: 5, oneItem: false },
+  hot: { size: 30, lines: 1, oneItem: true, end: undefined },
+  uniform: { size: 30, lines: 1, oneItem: false, end: undefined },
+  cart: { size: 25, lines: 5, oneItem: false, end: undefined },
+  release: { size: 30, lines: 1, oneItem: false, end: 'release' },
+  deduct: { size: 30, lines: 1, oneItem: false, end: 'deduct' },
 } as const;
 type Mode = keyof typeof MODES;
 const modes = (options.modes ?? '').split(',').map((name) => {
@@ -62,12 +66,18 @@ const forms = (options.forms ?? '').split(',').map((name) => {
   return name as Form;
 });
 // Imported only for the arrays form, so that the document form can be counted at a commit from
-// before migration 0011 (copy this file there), for a before-and-after.
+// before migrations 0011 and 0013 (copy this file there), for a before-and-after.
 const arraysForm = forms.includes('arrays')
   ? await import('../src/db/reservation-batcher.ts')
   : undefined;
+const endArraysForm = forms.includes('arrays')
+  ? await import('../src/db/end-batcher.ts')
+  : undefined;
 /** The casts of the service's statement, in parameter order: the literals here take the same. */
 const ARRAY_TYPES = [...(arraysForm?.RESERVE_BATCH_SQL ?? '').matchAll(/\$\d+::(\w+\[\])/g)].map(
+  (match) => match[1],
+);
+const END_ARRAY_TYPES = [...(endArraysForm?.END_BATCH_SQL ?? '').matchAll(/\$\d+::(\w+\[\])/g)].map(
   (match) => match[1],
 );
 const WARM_UP_BATCHES = 10;
@@ -103,9 +113,20 @@ try {
     const warm = batches(mode, WARM_UP_BATCHES, ids);
     const run = batches(mode, BATCHES, ids);
     const reservations = BATCHES * MODES[mode].size;
+    const move = MODES[mode].end;
     for (const form of forms) {
-      const total = perReservation(warm, run, reservations, (b) => statement(form, b));
-      const reading = perReservation(warm, run, reservations, (b) => readingOnly(form, b));
+      const [total, reading] = [statement, readingOnly].map((toSql) =>
+        move === undefined
+          ? perReservation('', warm, run, reservations, (b) => toSql(form, b))
+          : // Both counts make every reservation first, so the difference is the end batches.
+            perReservation(
+              [...warm, ...run].map((b) => statement(form, b)).join('\n'),
+              warm,
+              run,
+              reservations,
+              (b) => toSql(form, b, move),
+            ),
+      ) as [number, number];
       console.log(
         `${mode.padEnd(9)} ${form.padEnd(11)} ${fmt(total).padStart(15)} ${fmt(reading).padStart(18)} ${fmt(total - reading).padStart(11)}`,
       );
@@ -189,8 +210,25 @@ function batches(mode: Mode, count: number, ids: readonly string[]): PlannedRese
   );
 }
 
-/** The literals the service's parameters carry, as SQL string constants. */
-function literals(form: Form, batch: PlannedReservation[]): string[] {
+type Move = 'release' | 'deduct';
+
+/** The literals the service's parameters carry, as SQL string constants: to end, with `move`. */
+function literals(form: Form, batch: PlannedReservation[], move?: Move): string[] {
+  if (move !== undefined) {
+    const requests = batch.map((r) => ({
+      id: r.id,
+      move,
+      actor: 'bench',
+      correlationId: undefined,
+    }));
+    if (form === 'document') {
+      return [quote(JSON.stringify(requests.map(({ id, actor }) => ({ id, move, actor }))))];
+    }
+    if (endArraysForm === undefined) {
+      throw new Error('assertion failed: the arrays form was not loaded');
+    }
+    return endArraysForm.endBatchColumns(requests).map(quote);
+  }
   if (form === 'document') {
     return [quote(JSON.stringify(batch.map(reserveBatchPayload)))];
   }
@@ -200,29 +238,38 @@ function literals(form: Form, batch: PlannedReservation[]): string[] {
   return arraysForm.reserveBatchColumns(batch).map(quote);
 }
 
-function statement(form: Form, batch: PlannedReservation[]): string {
-  const args = literals(form, batch);
+function statement(form: Form, batch: PlannedReservation[], move?: Move): string {
+  const args = literals(form, batch, move);
+  if (move !== undefined) {
+    return form === 'document'
+      ? `SELECT count(*) FROM inventory_end_batch(${args[0]}::jsonb);`
+      : `SELECT count(*) FROM inventory_end_batch_arrays(${args.map((a, i) => `${a}::${END_ARRAY_TYPES[i]}`).join(', ')});`;
+  }
   return form === 'document'
     ? `SELECT count(*) FROM inventory_reserve_batch(${args[0]}::jsonb);`
     : `SELECT count(*) FROM inventory_reserve_batch_arrays(${args.map((a, i) => `${a}::${ARRAY_TYPES[i]}`).join(', ')});`;
 }
 
-function readingOnly(form: Form, batch: PlannedReservation[]): string {
-  return `SELECT length(concat(${literals(form, batch).join(', ')}));`;
+function readingOnly(form: Form, batch: PlannedReservation[], move?: Move): string {
+  return `SELECT length(concat(${literals(form, batch, move).join(', ')}));`;
 }
 
 function quote(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** Instructions per reservation of `run`, counted after `warm` on a fresh copy of the cluster. */
+/**
+ * Instructions per reservation of `run`, counted after `setup` and `warm` on a fresh copy of the
+ * cluster.
+ */
 function perReservation(
+  setup: string,
   warm: PlannedReservation[][],
   run: PlannedReservation[][],
   reservations: number,
   toSql: (batch: PlannedReservation[]) => string,
 ): number {
-  const warmSql = warm.map(toSql).join('\n');
+  const warmSql = [setup, ...warm.map(toSql)].join('\n');
   const runSql = run.map(toSql).join('\n');
   const before = countInstructions(`${warmSql}\n`);
   const after = countInstructions(`${warmSql}\n${runSql}\n`);

@@ -7,12 +7,13 @@ import type {
   ReservationRecord,
 } from '../app/ports.ts';
 import type { ReservationStatus } from '../domain/reservation.ts';
+import { arrayLiteral } from './array-literal.ts';
 import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
 /**
  * Group commit for ending reservations (seed 000's release and deduct): each batch is one call of
- * inventory_end_batch (migration 0004).
+ * inventory_end_batch_arrays (migration 0013), one statement, one transaction, one WAL flush.
  */
 interface EndRow {
   readonly ok: boolean;
@@ -26,6 +27,7 @@ interface EndRow {
   readonly fulfilled_at: Date | null;
   readonly allocation_strategy: string | null;
   readonly destination_postal_code: string | null;
+  /** Only for a request that moved. */
   readonly lines: readonly Record<string, unknown>[] | null;
 }
 
@@ -44,22 +46,29 @@ export function createEndBatcher(
     hold: () => db.hold(),
     async send(batch, connection) {
       const rows = await connection.queryPrepared<EndRow>(
-        'inventory_end_batch',
-        'SELECT * FROM inventory_end_batch($1::jsonb)',
-        [
-          JSON.stringify(
-            batch.map((r) => ({
-              id: r.id,
-              move: r.move,
-              actor: r.actor,
-              correlation_id: r.correlationId ?? null,
-            })),
-          ),
-        ],
+        'inventory_end_batch_arrays',
+        END_BATCH_SQL,
+        endBatchColumns(batch),
       );
       return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
     },
   });
+}
+
+export const END_BATCH_SQL =
+  'SELECT * FROM inventory_end_batch_arrays($1::uuid[], $2::text[], $3::text[], $4::text[])';
+
+/**
+ * The arguments of inventory_end_batch_arrays (migration 0013): one array per column, one element
+ * per request in arrival order. The bench calls it directly too.
+ */
+export function endBatchColumns(batch: readonly EndRequest[]): string[] {
+  return [
+    batch.map((r) => r.id),
+    batch.map((r) => r.move),
+    batch.map((r) => r.actor),
+    batch.map((r) => r.correlationId ?? null),
+  ].map(arrayLiteral);
 }
 
 function toResult(row: EndRow, id: string): EndResult {

@@ -39,7 +39,8 @@ async function open(database: TestDatabase, poolMax = 2): Promise<Database> {
 async function batchFunctionsWith(db: Database, setting: string): Promise<string[]> {
   const rows = await db.query<{ proname: string }>(
     `SELECT proname FROM pg_proc
-     WHERE proname IN ('inventory_reserve_batch', 'inventory_reserve_batch_arrays', 'inventory_end_batch')
+     WHERE proname IN ('inventory_reserve_batch', 'inventory_reserve_batch_arrays',
+       'inventory_end_batch', 'inventory_end_batch_arrays')
        AND $1 = ANY(proconfig)
      ORDER BY proname`,
     [setting],
@@ -433,9 +434,9 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
   });
 
   test('the batch functions skip the checks (0009); the next statement in their session is checked', async () => {
-    // The document form inventory_reserve_batch only unpacks and calls the arrays form (0011).
+    // The document forms only unpack and call the arrays forms (0011, 0013).
     assert.deepEqual(await batchFunctionsWith(db, 'inventory.references_checked=on'), [
-      'inventory_end_batch',
+      'inventory_end_batch_arrays',
       'inventory_reserve_batch_arrays',
     ]);
     // One connection, so every statement below runs in the session the batch ran in.
@@ -465,6 +466,7 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
   test('the batch functions never compile a statement with JIT (0010), however it is costed', async () => {
     assert.deepEqual(await batchFunctionsWith(db, 'jit=off'), [
       'inventory_end_batch',
+      'inventory_end_batch_arrays',
       'inventory_reserve_batch',
       'inventory_reserve_batch_arrays',
     ]);

@@ -3,9 +3,12 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
+import pg from 'pg';
+import { commitReservation } from '../../src/app/end-reservation.ts';
+import type { PlannedReservation } from '../../src/app/ports.ts';
 import { arrayLiteral } from '../../src/db/array-literal.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createEndBatcher } from '../../src/db/end-batcher.ts';
+import { createEndBatcher, END_BATCH_SQL, endBatchColumns } from '../../src/db/end-batcher.ts';
 import { findLedgerMismatches } from '../../src/db/ledger.repository.ts';
 import { migrate } from '../../src/db/migrator.ts';
 import { openMemoryPglite } from '../../src/db/pglite.database.ts';
@@ -21,6 +24,7 @@ import {
   plannedLine as line,
   plannedReservation as reservation,
 } from '../factories/reservation.factory.ts';
+import { untilALockIsAwaited } from '../helpers/lock-waits.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { silentLogger, startTestService } from '../helpers/test-service.ts';
 
@@ -455,6 +459,214 @@ describe('inventory_end_batch', () => {
     assert.equal(release?.ok && release.reservation.status, 'RELEASED');
     assert.equal(deduct?.ok, false);
     assert.equal(!deduct?.ok && deduct?.state?.status, 'RELEASED');
+    assert.equal(await reservedOf(item), 0);
+  });
+});
+
+/** One end request as the batcher receives it, by the test actor. */
+function end(id: string, move: 'release' | 'deduct') {
+  return { id, move, actor: 'test', correlationId: undefined };
+}
+
+interface EndBatchRow {
+  readonly request_index: number;
+  readonly ok: boolean;
+  readonly status: string | null;
+  readonly lines: readonly { line_no: number; quantity: number; committed_quantity: number }[];
+}
+
+describe('inventory_end_batch_arrays', () => {
+  test('decides every kind of move in arrival order, with the stock and ledger effects of each', async () => {
+    const t = await startTestService();
+    try {
+      const item = await insertItem(t.db, { productId: 'end-kinds' });
+      await stock(t.db, 'end-kinds', { default: 100 });
+      const reserver = createReservationBatcher(t.db, { batchSizeMax: 100, logger: silentLogger });
+      const [released, deducted, committed, confirmedThenDeducted, expired] = [1, 2, 3, 4, 5].map(
+        (quantity) => reservation([line(item, quantity)], `end-kinds-${quantity}`),
+      );
+      const all = [released, deducted, committed, confirmedThenDeducted, expired];
+      for (const r of all) {
+        assert.equal((await reserver.submit(r as PlannedReservation)).ok, true);
+      }
+      const context = { actor: 'test', correlationId: undefined };
+      for (const r of [committed, confirmedThenDeducted]) {
+        await commitReservation(t.service.deps, r?.id ?? '', [], context);
+      }
+      await t.db.query(
+        "UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1",
+        [expired?.id],
+      );
+      const missing = randomUUID();
+      const batch = [
+        end(released?.id ?? '', 'release'),
+        end(deducted?.id ?? '', 'deduct'),
+        end(committed?.id ?? '', 'release'),
+        end(confirmedThenDeducted?.id ?? '', 'deduct'),
+        end(expired?.id ?? '', 'deduct'),
+        end(expired?.id ?? '', 'release'),
+        end(missing, 'release'),
+        end(released?.id ?? '', 'deduct'),
+      ];
+      const rows = await t.db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns(batch));
+      assert.deepEqual(
+        rows.map((r) => [r.request_index, r.ok, r.status, r.lines?.map((l) => l.quantity) ?? null]),
+        [
+          [0, true, 'RELEASED', [1]],
+          [1, true, 'FULFILLED', [2]],
+          [2, true, 'RELEASED', [3]],
+          [3, false, 'COMMITTED', null], // only a pending reservation is deducted
+          [4, false, 'PENDING', null], // past its expiry
+          [5, true, 'RELEASED', [5]], // the same reservation, released after the refused deduct
+          [6, false, null, null],
+          [7, false, 'RELEASED', null], // released earlier in the batch
+        ],
+      );
+      assert.equal(rows[1]?.lines[0]?.committed_quantity, 2, 'a deducted line is committed whole');
+      // Held: 4 (confirmed, then refused). Committed: 4. Shipped: 2 left on hand.
+      const levels = await t.db.query(
+        `SELECT on_hand, reserved, committed FROM stock_levels WHERE item_id = $1`,
+        [item],
+      );
+      assert.deepEqual(levels, [{ on_hand: 98, reserved: 0, committed: 4 }]);
+      const moves = await t.db.query<{ kind: string; order: string }>(
+        `SELECT kind, reference_id AS order FROM stock_movements
+         WHERE item_id = $1 AND kind IN ('RELEASE', 'DEDUCT') ORDER BY reference_id`,
+        [item],
+      );
+      assert.deepEqual(moves, [
+        { kind: 'RELEASE', order: 'end-kinds-1' },
+        { kind: 'DEDUCT', order: 'end-kinds-2' },
+        { kind: 'RELEASE', order: 'end-kinds-3' },
+        { kind: 'RELEASE', order: 'end-kinds-5' },
+      ]);
+      const states = await t.db.query<{ order_id: string; ended: boolean; fulfilled: boolean }>(
+        `SELECT order_id, ended_at IS NOT NULL AS ended, fulfilled_at IS NOT NULL AS fulfilled
+         FROM reservations WHERE order_id LIKE 'end-kinds-%' ORDER BY order_id`,
+      );
+      assert.deepEqual(
+        states.map((s) => [s.order_id, s.ended, s.fulfilled]),
+        [
+          ['end-kinds-1', true, false],
+          ['end-kinds-2', true, true],
+          ['end-kinds-3', true, false],
+          ['end-kinds-4', true, false], // confirmed: ended as a hold, not shipped
+          ['end-kinds-5', true, false],
+        ],
+      );
+      await t.assertBooksBalance();
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('an unknown move and arrays of unequal length are refused; nothing changes', async () => {
+    const item = await insertItem(db, { productId: 'end-refused' });
+    await stock(db, 'end-refused', { default: 5 });
+    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const held = reservation([line(item, 2)]);
+    assert.equal((await reserver.submit(held)).ok, true);
+    const good = end(held.id, 'release');
+    const bad: unknown[][] = [
+      endBatchColumns([good, { ...good, move: 'cancel' as 'release' }]),
+      [...endBatchColumns([good]).slice(0, 3), arrayLiteral([null, null])],
+      [arrayLiteral([held.id]), arrayLiteral([null]), arrayLiteral(['test']), arrayLiteral([null])],
+    ];
+    for (const params of bad) {
+      await assert.rejects(db.query(END_BATCH_SQL, params), (error: { code?: string }) => {
+        assert.equal(error.code, '22023'); // invalid_parameter_value
+        return true;
+      });
+    }
+    assert.equal(await reservedOf(item), 2);
+    const [row] = await db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns([good]));
+    assert.equal(row?.ok, true);
+    assert.equal(await reservedOf(item), 0);
+  });
+
+  test('reservations are locked in key order, whatever order the batch names them in', async () => {
+    const item = await insertItem(db, { productId: 'end-lock-order' });
+    await stock(db, 'end-lock-order', { default: 5 });
+    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const pair = [reservation([line(item, 1)]), reservation([line(item, 1)])];
+    for (const r of pair) {
+      assert.equal((await reserver.submit(r)).ok, true);
+    }
+    const [low, high] = pair.map((r) => r.id).sort();
+    // Another session holds the higher id; the batch names it first.
+    const holder = new pg.Client({ connectionString: database.url });
+    const probe = new pg.Client({ connectionString: database.url });
+    await Promise.all([holder.connect(), probe.connect()]);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM reservations WHERE id = $1 FOR UPDATE', [high]);
+      const batch = db.query<EndBatchRow>(
+        END_BATCH_SQL,
+        endBatchColumns([end(high ?? '', 'release'), end(low ?? '', 'release')]),
+      );
+      await untilALockIsAwaited(db, 'the batch waiting for the higher id');
+      // Locking in key order, the batch took the lower id before it waited for the higher one.
+      await probe.query('BEGIN');
+      await assert.rejects(
+        probe.query('SELECT 1 FROM reservations WHERE id = $1 FOR UPDATE NOWAIT', [low]),
+        (error: { code?: string }) => error.code === '55P03', // lock_not_available
+      );
+      await probe.query('ROLLBACK');
+      await holder.query('ROLLBACK');
+      assert.deepEqual(
+        (await batch).map((r) => r.ok),
+        [true, true],
+      );
+    } finally {
+      await Promise.all([holder.end(), probe.end()]);
+    }
+    assert.equal(await reservedOf(item), 0);
+  });
+
+  test('the jsonb document form (inventory_end_batch) answers as the arrays do, lines as jsonb', async () => {
+    const item = await insertItem(db, { productId: 'end-document' });
+    await stock(db, 'end-document', { default: 6 });
+    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
+    const pair = [
+      reservation([line(item, 1, 1), line(item, 2, 2)], 'end-document'),
+      reservation([line(item, 1, 1), line(item, 2, 2)], 'end-document'),
+    ];
+    for (const r of pair) {
+      assert.equal((await reserver.submit(r)).ok, true);
+    }
+    const missing = randomUUID();
+    const [viaDocument, viaArrays] = await Promise.all(
+      pair.map(async (r, index) => {
+        const requests = [end(r.id, 'deduct'), end(missing, 'release'), end(r.id, 'release')];
+        const rows =
+          index === 0
+            ? await db.query<Record<string, unknown>>(
+                'SELECT * FROM inventory_end_batch($1::jsonb)',
+                [JSON.stringify(requests.map(({ id, move, actor }) => ({ id, move, actor })))],
+              )
+            : await db.query<Record<string, unknown>>(END_BATCH_SQL, endBatchColumns(requests));
+        // What differs between the two reservations: their timestamps.
+        return rows.map(
+          ({ created_at, updated_at, expires_at, ended_at, committed_at, fulfilled_at, ...rest }) =>
+            rest,
+        );
+      }),
+    );
+    assert.deepEqual(viaDocument, viaArrays);
+    assert.deepEqual(
+      viaArrays?.map((r) => [r.ok, r.status]),
+      [
+        [true, 'FULFILLED'],
+        [false, null],
+        [false, 'FULFILLED'],
+      ],
+    );
+    const types = await db.query<{ name: string; type: string }>(
+      `SELECT a.name, format_type(a.type, NULL) AS type
+       FROM pg_proc p, unnest(p.proallargtypes, p.proargnames, p.proargmodes) AS a(type, name, mode)
+       WHERE p.proname = 'inventory_end_batch' AND a.mode = 't' AND a.name = 'lines'`,
+    );
+    assert.deepEqual(types, [{ name: 'lines', type: 'jsonb' }]);
     assert.equal(await reservedOf(item), 0);
   });
 });
