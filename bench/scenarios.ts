@@ -163,6 +163,40 @@ export const mixedCheckout: LoadScenario = {
   },
 };
 
+/**
+ * Seed 002's checkout on one hot SKU: reserve one unit (the warehouse is chosen, so the cart is
+ * planned), then confirm it. Every confirm moves units on the same stock row.
+ */
+export const hotCheckout: LoadScenario = {
+  name: 'hot-checkout',
+  title: 'POST /api/inventory/reservations on one hot SKU, then confirm it',
+  async setup(db) {
+    await loadWarehouses(db);
+    await loadProducts(db, {
+      prefix: 'hck',
+      count: 1,
+      onHand: HOT_STOCK,
+      warehouses: SEED002_WAREHOUSES.slice(0, 1),
+    });
+  },
+  step: async (send, worker, i) => {
+    const reserved = await send({
+      method: 'POST',
+      path: '/api/inventory/reservations',
+      body: { order_id: `hck-${worker}-${i}`, items: [{ product_id: id('hck', 1), quantity: 1 }] },
+    });
+    const reservationId = (reserved.body as { data?: { id?: string } }).data?.id;
+    if (reserved.status !== 201 || reservationId === undefined) {
+      return;
+    }
+    await send({
+      method: 'POST',
+      path: `/api/inventory/reservations/${reservationId}/confirm`,
+      body: {},
+    });
+  },
+};
+
 export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   hotReserve,
   uniformReserve,
@@ -170,4 +204,5 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   availabilityReads,
   stockReads,
   mixedCheckout,
+  hotCheckout,
 ];

@@ -8,7 +8,13 @@ import {
 } from '../domain/reservation.ts';
 import { distributeCommit } from '../domain/reservation-effects.ts';
 import { applyLineStep } from './apply-line-step.ts';
-import type { AppDeps, RequestContext, ReservationRecord, UnitOfWork } from './ports.ts';
+import type {
+  AppDeps,
+  EndRequest,
+  RequestContext,
+  ReservationRecord,
+  UnitOfWork,
+} from './ports.ts';
 import type { ReservationOutcome } from './reserve-stock.ts';
 
 /**
@@ -49,7 +55,7 @@ export function deductReservation(
 async function endThroughBatch(
   deps: AppDeps,
   reservationId: string,
-  move: 'release' | 'deduct',
+  move: EndRequest['move'],
   context: RequestContext,
 ): Promise<ReservationOutcome> {
   const result = await deps.endBatcher.submit({
@@ -73,7 +79,8 @@ export interface CommitQuantity {
 /**
  * Confirms a pending, unexpired reservation (seed 002 confirm, seed 001 commit, seed 004 confirm).
  * With `quantities`, the named request lines keep only that many units (partial commit); the rest
- * return to available at once. Lines not named are kept whole.
+ * return to available at once. Lines not named are kept whole. A confirm that keeps everything
+ * goes through group commit; a partial one reads the lines first, in a transaction of its own.
  */
 export function commitReservation(
   deps: AppDeps,
@@ -81,6 +88,9 @@ export function commitReservation(
   quantities: readonly CommitQuantity[],
   context: RequestContext,
 ): Promise<ReservationOutcome> {
+  if (quantities.length === 0) {
+    return endThroughBatch(deps, reservationId, 'commit', context);
+  }
   return deps.tx.run(async (uow) => {
     const lines = await uow.reservations.findLines(reservationId);
     const wanted = new Map<number, number>();

@@ -626,7 +626,8 @@ export interface ReservationBatcher {
 
 export interface EndRequest {
   readonly id: string;
-  readonly move: 'release' | 'deduct';
+  /** commit: a confirm that keeps every unit (a partial one runs in its own transaction). */
+  readonly move: 'release' | 'deduct' | 'commit';
   readonly actor: string;
   readonly correlationId: string | undefined;
 }
@@ -639,7 +640,7 @@ export type EndResult =
     }
   | { readonly ok: false; readonly state: ReservationState | undefined };
 
-/** Group commit for seed 000's release and deduct (one transaction per batch). */
+/** Group commit for release, deduct and whole confirms (one transaction per batch). */
 export interface ReservationEndBatcher {
   submit(request: EndRequest): Promise<EndResult>;
   /** Resolves once nothing is queued or being applied (shutdown waits for it). */

@@ -12,8 +12,9 @@ import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
 /**
- * Group commit for ending reservations (seed 000's release and deduct): each batch is one call of
- * inventory_end_batch_arrays (migration 0013), one statement, one transaction, one WAL flush.
+ * Group commit for moving reservations on (seed 000's release and deduct, cancels, and confirms that
+ * keep every unit): each batch is one call of inventory_end_batch_arrays (migration 0013), one
+ * statement, one transaction, one WAL flush.
  */
 interface EndRow {
   readonly ok: boolean;

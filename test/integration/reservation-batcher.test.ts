@@ -464,7 +464,7 @@ describe('inventory_end_batch', () => {
 });
 
 /** One end request as the batcher receives it, by the test actor. */
-function end(id: string, move: 'release' | 'deduct') {
+function end(id: string, move: 'release' | 'deduct' | 'commit') {
   return { id, move, actor: 'test', correlationId: undefined };
 }
 
@@ -482,10 +482,10 @@ describe('inventory_end_batch_arrays', () => {
       const item = await insertItem(t.db, { productId: 'end-kinds' });
       await stock(t.db, 'end-kinds', { default: 100 });
       const reserver = createReservationBatcher(t.db, { batchSizeMax: 100, logger: silentLogger });
-      const [released, deducted, committed, confirmedThenDeducted, expired] = [1, 2, 3, 4, 5].map(
-        (quantity) => reservation([line(item, quantity)], `end-kinds-${quantity}`),
-      );
-      const all = [released, deducted, committed, confirmedThenDeducted, expired];
+      const [released, deducted, committed, confirmedThenDeducted, expired, toCommit] = [
+        1, 2, 3, 4, 5, 6,
+      ].map((quantity) => reservation([line(item, quantity)], `end-kinds-${quantity}`));
+      const all = [released, deducted, committed, confirmedThenDeducted, expired, toCommit];
       for (const r of all) {
         assert.equal((await reserver.submit(r as PlannedReservation)).ok, true);
       }
@@ -504,9 +504,13 @@ describe('inventory_end_batch_arrays', () => {
         end(committed?.id ?? '', 'release'),
         end(confirmedThenDeducted?.id ?? '', 'deduct'),
         end(expired?.id ?? '', 'deduct'),
+        end(expired?.id ?? '', 'commit'),
         end(expired?.id ?? '', 'release'),
         end(missing, 'release'),
         end(released?.id ?? '', 'deduct'),
+        end(toCommit?.id ?? '', 'commit'),
+        end(toCommit?.id ?? '', 'commit'),
+        end(released?.id ?? '', 'commit'),
       ];
       const rows = await t.db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns(batch));
       assert.deepEqual(
@@ -517,28 +521,50 @@ describe('inventory_end_batch_arrays', () => {
           [2, true, 'RELEASED', [3]],
           [3, false, 'COMMITTED', null], // only a pending reservation is deducted
           [4, false, 'PENDING', null], // past its expiry
-          [5, true, 'RELEASED', [5]], // the same reservation, released after the refused deduct
-          [6, false, null, null],
-          [7, false, 'RELEASED', null], // released earlier in the batch
+          [5, false, 'PENDING', null], // past its expiry
+          [6, true, 'RELEASED', [5]], // the same reservation, released after the refused moves
+          [7, false, null, null],
+          [8, false, 'RELEASED', null], // released earlier in the batch
+          [9, true, 'COMMITTED', [6]],
+          [10, false, 'COMMITTED', null], // committed earlier in the batch
+          [11, false, 'RELEASED', null],
         ],
       );
       assert.equal(rows[1]?.lines[0]?.committed_quantity, 2, 'a deducted line is committed whole');
-      // Held: 4 (confirmed, then refused). Committed: 4. Shipped: 2 left on hand.
+      assert.equal(rows[9]?.lines[0]?.committed_quantity, 6, 'a committed line keeps every unit');
+      // Held: nothing. Committed: 4 (confirmed, then refused a deduct) and 6. Shipped: 2.
       const levels = await t.db.query(
         `SELECT on_hand, reserved, committed FROM stock_levels WHERE item_id = $1`,
         [item],
       );
-      assert.deepEqual(levels, [{ on_hand: 98, reserved: 0, committed: 4 }]);
+      assert.deepEqual(levels, [{ on_hand: 98, reserved: 0, committed: 10 }]);
       const moves = await t.db.query<{ kind: string; order: string }>(
-        `SELECT kind, reference_id AS order FROM stock_movements
-         WHERE item_id = $1 AND kind IN ('RELEASE', 'DEDUCT') ORDER BY reference_id`,
+        `SELECT kind, reference_id AS order, on_hand_delta, reserved_delta, committed_delta
+         FROM stock_movements
+         WHERE item_id = $1 AND kind IN ('RELEASE', 'DEDUCT', 'COMMIT') ORDER BY reference_id, id`,
         [item],
       );
+      const row = (
+        kind: string,
+        n: number,
+        onHand: number,
+        reserved: number,
+        committed: number,
+      ) => ({
+        kind,
+        order: `end-kinds-${n}`,
+        on_hand_delta: onHand,
+        reserved_delta: reserved,
+        committed_delta: committed,
+      });
       assert.deepEqual(moves, [
-        { kind: 'RELEASE', order: 'end-kinds-1' },
-        { kind: 'DEDUCT', order: 'end-kinds-2' },
-        { kind: 'RELEASE', order: 'end-kinds-3' },
-        { kind: 'RELEASE', order: 'end-kinds-5' },
+        row('RELEASE', 1, 0, -1, 0),
+        row('DEDUCT', 2, -2, -2, 0),
+        row('COMMIT', 3, 0, -3, 3), // confirmed before the batch, then released in it
+        row('RELEASE', 3, 0, 0, -3),
+        row('COMMIT', 4, 0, -4, 4),
+        row('RELEASE', 5, 0, -5, 0),
+        row('COMMIT', 6, 0, -6, 6),
       ]);
       const states = await t.db.query<{ order_id: string; ended: boolean; fulfilled: boolean }>(
         `SELECT order_id, ended_at IS NOT NULL AS ended, fulfilled_at IS NOT NULL AS fulfilled
@@ -552,6 +578,7 @@ describe('inventory_end_batch_arrays', () => {
           ['end-kinds-3', true, false],
           ['end-kinds-4', true, false], // confirmed: ended as a hold, not shipped
           ['end-kinds-5', true, false],
+          ['end-kinds-6', true, false],
         ],
       );
       await t.assertBooksBalance();

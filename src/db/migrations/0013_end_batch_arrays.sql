@@ -1,13 +1,14 @@
--- Group commit for ending reservations (seed 000's release and deduct) takes its batch as typed
--- arrays and applies it set by set, as 0011 does for new reservations. inventory_end_batch(jsonb)
--- stays, as a wrapper that unpacks its document and calls the new function.
+-- Group commit for moving reservations on (seed 000's release and deduct, and now a whole
+-- confirm) takes its batch as typed arrays and applies it set by set, as 0011 does for new
+-- reservations. inventory_end_batch(jsonb) stays, as a wrapper that unpacks its document and calls
+-- the new function; it takes the new move too.
 --
 -- 0004's body ran three statements for every request (lock and read the reservation, update it,
 -- update a deducted reservation's lines), each started and ended by the executor, grew its
 -- per-request arrays one element at a time (a copy each), and built every result's lines as jsonb
 -- whether the request moved or not. Here the batch runs one statement per kind of work whatever
 -- its size: lock every reservation it names, decide the requests in memory in arrival order,
--- update the moved reservations, update the deducted ones' lines, then the stock levels and the
+-- update the moved reservations, update the deducted or committed ones' lines, then the stock levels and the
 -- ledger as before, and builds lines only for the requests that moved, as json (text, with no
 -- binary form to build and print again). What it saves is in bench/batch-instructions.ts's
 -- `release` and `deduct` modes; docs/PERFORMANCE.md has the counts.
@@ -17,9 +18,18 @@
 -- them in arrival order and relied on the retry). Every other writer of a reservation locks it
 -- before any stock level, so the order reservations-then-stock holds everywhere.
 --
--- Arguments: one element per request, in arrival order: the reservation id, the move ('release'
--- or 'deduct'; anything else, or arrays of unequal length, is refused with
--- invalid_parameter_value), the actor and the correlation id of the ledger rows it writes. The
+-- Arguments: one element per request, in arrival order: the reservation id, the move ('release',
+-- 'deduct' or 'commit'; anything else, or arrays of unequal length, is refused with
+-- invalid_parameter_value), the actor and the correlation id of the ledger rows it writes.
+--
+-- The moves, with the stock effects of src/domain/reservation-effects.ts:
+-- - release: a pending reservation (expired or not) returns its held and backordered units; a
+--   confirmed one returns its committed units;
+-- - deduct (seed 000): a pending, unexpired reservation ships: its held units leave reserved and
+--   every unit leaves on hand;
+-- - commit (confirm without quantities): a pending, unexpired reservation keeps all its units,
+--   held ones move from reserved to committed. A confirm that keeps fewer units of some lines
+--   (partial commit) reads the lines first and runs in its own transaction. The
 -- result is 0004's (one row per request, in order) but for `lines`, which is json, and NULL for
 -- a request that did not move: the caller reads lines only from moved requests.
 CREATE FUNCTION inventory_end_batch_arrays(
@@ -95,8 +105,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF EXISTS (SELECT 1 FROM unnest(p_move) AS m(move)
-             WHERE m.move IS NULL OR m.move NOT IN ('release', 'deduct')) THEN
-    RAISE EXCEPTION 'inventory_end_batch_arrays: a move is neither release nor deduct'
+             WHERE m.move IS NULL OR m.move NOT IN ('release', 'deduct', 'commit')) THEN
+    RAISE EXCEPTION 'inventory_end_batch_arrays: a move is not release, deduct or commit'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
@@ -130,6 +140,10 @@ BEGIN
         AND k_expires[v_key] > v_now THEN
       k_step[v_key] := 'deduct';
       k_status[v_key] := 'FULFILLED';
+    ELSIF p_move[v_request] = 'commit' AND k_status[v_key] = 'PENDING'
+        AND k_expires[v_key] > v_now THEN
+      k_step[v_key] := 'commit';
+      k_status[v_key] := 'COMMITTED';
     ELSE
       r_status[v_request] := k_status[v_key];
       CONTINUE;
@@ -146,7 +160,7 @@ BEGIN
     UPDATE reservations r
     SET status = k.status, updated_at = v_now,
       ended_at = coalesce(r.ended_at, v_now),
-      committed_at = CASE k.step WHEN 'deduct' THEN v_now ELSE r.committed_at END,
+      committed_at = CASE WHEN k.step IN ('deduct', 'commit') THEN v_now ELSE r.committed_at END,
       fulfilled_at = CASE k.step WHEN 'deduct' THEN v_now ELSE r.fulfilled_at END
     FROM unnest(k_row, k_step, k_status) AS k(row_address, step, status)
     WHERE k.step IS NOT NULL AND r.ctid = k.row_address;
@@ -154,20 +168,22 @@ BEGIN
     UPDATE reservation_lines l
     SET committed_quantity = l.quantity, committed_backordered = l.backordered
     FROM unnest(k_id, k_step) AS k(id, step)
-    WHERE k.step = 'deduct' AND l.reservation_id = k.id;
+    WHERE k.step IN ('deduct', 'commit') AND l.reservation_id = k.id;
 
     -- The stock and ledger effects of every move, one row per reservation line: the ones of
     -- src/domain/reservation-effects.ts, as in 0004.
     SELECT array_agg(l.reservation_id), array_agg(l.item_id), array_agg(l.warehouse_id),
-      array_agg(CASE k.step WHEN 'deduct' THEN 'DEDUCT' ELSE 'RELEASE' END),
+      array_agg(CASE k.step WHEN 'deduct' THEN 'DEDUCT' WHEN 'commit' THEN 'COMMIT'
+        ELSE 'RELEASE' END),
       array_agg(k.order_id), array_agg(k.actor), array_agg(k.correlation_id),
       array_agg(CASE k.step WHEN 'deduct' THEN -l.quantity ELSE 0 END),
-      array_agg(CASE WHEN k.step IN ('deduct', 'release-pending')
+      array_agg(CASE WHEN k.step IN ('deduct', 'release-pending', 'commit')
         THEN -(l.quantity - l.backordered) ELSE 0 END),
       array_agg(CASE k.step WHEN 'release-committed'
-        THEN -(l.committed_quantity - l.committed_backordered) ELSE 0 END),
+          THEN -(l.committed_quantity - l.committed_backordered)
+        WHEN 'commit' THEN l.quantity - l.backordered ELSE 0 END),
       array_agg(CASE k.step WHEN 'release-committed' THEN -l.committed_backordered
-        ELSE -l.backordered END)
+        WHEN 'commit' THEN 0 ELSE -l.backordered END)
     INTO e_reservation, e_item, e_warehouse, e_kind, e_order, e_actor, e_correlation, e_on_hand,
       e_reserved, e_committed, e_backordered
     FROM unnest(k_id, k_step, k_order, k_actor, k_correlation)
