@@ -12,7 +12,7 @@ import { newId } from '../src/main/new-id.ts';
 import { loadProducts } from './lib/database.ts';
 
 /**
- * `node bench/batch-instructions.ts [--batches N] [--modes hot,uniform,cart,release,deduct]
+ * `node bench/batch-instructions.ts [--batches N] [--modes hot,uniform,cart,release,deduct,commit]
  * [--forms document,arrays]`: what one reservation costs PostgreSQL inside a batch, counted in
  * instructions, for each form the batch can take: the jsonb documents of inventory_reserve_batch
  * and inventory_end_batch, and the typed arrays of inventory_reserve_batch_arrays (migration 0011)
@@ -28,14 +28,15 @@ import { loadProducts } from './lib/database.ts';
  * Needs valgrind (Debian package `valgrind`) and the PostgreSQL server binaries (`pg_config
  * --bindir`). As root, the temporary cluster runs as the `postgres` user. 10,000 items in the
  * default warehouse. Modes: `hot`, 30 one-line requests on one item; `uniform`, 30 one-line
- * requests on random items; `cart`, 25 five-line carts on random items; `release` and `deduct`,
- * ending batches of 30 one-line reservations on random items, made beforehand in the same form
- * (both counts include making them, so the difference is the end batches alone).
+ * requests on random items; `cart`, 25 five-line carts on random items; `release`, `deduct` and
+ * `commit` (a confirm of every unit; 0013 on), batches of 30 such moves of one-line reservations
+ * on random items, made beforehand in the same form (both counts include making them, so the
+ * difference is the move batches alone).
  */
 const { values: options } = parseArgs({
   options: {
     batches: { type: 'string', default: '100' },
-    modes: { type: 'string', default: 'hot,uniform,cart,release,deduct' },
+    modes: { type: 'string', default: 'hot,uniform,cart,release,deduct,commit' },
     forms: { type: 'string', default: 'document,arrays' },
   },
 });
@@ -49,6 +50,7 @@ const MODES = {
   cart: { size: 25, lines: 5, oneItem: false, end: undefined },
   release: { size: 30, lines: 1, oneItem: false, end: 'release' },
   deduct: { size: 30, lines: 1, oneItem: false, end: 'deduct' },
+  commit: { size: 30, lines: 1, oneItem: false, end: 'commit' },
 } as const;
 type Mode = keyof typeof MODES;
 const modes = (options.modes ?? '').split(',').map((name) => {
@@ -210,7 +212,7 @@ function batches(mode: Mode, count: number, ids: readonly string[]): PlannedRese
   );
 }
 
-type Move = 'release' | 'deduct';
+type Move = 'release' | 'deduct' | 'commit';
 
 /** The literals the service's parameters carry, as SQL string constants: to end, with `move`. */
 function literals(form: Form, batch: PlannedReservation[], move?: Move): string[] {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
 import pg from 'pg';
 import { commitReservation } from '../../src/app/end-reservation.ts';
-import type { PlannedReservation } from '../../src/app/ports.ts';
+import type { EndRequest, PlannedReservation } from '../../src/app/ports.ts';
 import { arrayLiteral } from '../../src/db/array-literal.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher, END_BATCH_SQL, endBatchColumns } from '../../src/db/end-batcher.ts';
@@ -580,6 +580,48 @@ describe('inventory_end_batch_arrays', () => {
           ['end-kinds-5', true, false],
           ['end-kinds-6', true, false],
         ],
+      );
+      await t.assertBooksBalance();
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a confirm of every unit joins the end batches; a partial confirm runs on its own', async () => {
+    const t = await startTestService();
+    try {
+      const item = await insertItem(t.db, { productId: 'end-confirm-route' });
+      await stock(t.db, 'end-confirm-route', { default: 10 });
+      const reserver = createReservationBatcher(t.db, { batchSizeMax: 100, logger: silentLogger });
+      const whole = reservation([line(item, 2)]);
+      const partial = reservation([line(item, 3)]);
+      for (const r of [whole, partial]) {
+        assert.equal((await reserver.submit(r)).ok, true);
+      }
+      const submitted: string[] = [];
+      const deps = {
+        ...t.service.deps,
+        endBatcher: {
+          ...t.service.deps.endBatcher,
+          submit: (request: EndRequest) => {
+            submitted.push(`${request.move} ${request.id}`);
+            return t.service.deps.endBatcher.submit(request);
+          },
+        },
+      };
+      const context = { actor: 'test', correlationId: undefined };
+      const wholeOutcome = await commitReservation(deps, whole.id, [], context);
+      const partialOutcome = await commitReservation(
+        deps,
+        partial.id,
+        [{ line: 1, quantity: 1 }],
+        context,
+      );
+      assert.deepEqual(submitted, [`commit ${whole.id}`]);
+      assert.equal(wholeOutcome.reservation.status, 'COMMITTED');
+      assert.deepEqual(
+        [wholeOutcome, partialOutcome].map((o) => o.lines.map((l) => l.committedQuantity)),
+        [[2], [1]],
       );
       await t.assertBooksBalance();
     } finally {

@@ -8,10 +8,15 @@
 -- per-request arrays one element at a time (a copy each), and built every result's lines as jsonb
 -- whether the request moved or not. Here the batch runs one statement per kind of work whatever
 -- its size: lock every reservation it names, decide the requests in memory in arrival order,
--- update the moved reservations, update the deducted or committed ones' lines, then the stock levels and the
--- ledger as before, and builds lines only for the requests that moved, as json (text, with no
--- binary form to build and print again). What it saves is in bench/batch-instructions.ts's
--- `release` and `deduct` modes; docs/PERFORMANCE.md has the counts.
+-- update the moved reservations, update the deducted or committed ones' lines, then the stock
+-- levels and the ledger as before, and it builds lines only for the requests that moved, as json
+-- (text, with no binary form to build and print again). What it saves is in
+-- bench/batch-instructions.ts's `release` and `deduct` modes; docs/PERFORMANCE.md has the counts.
+--
+-- A confirm that keeps every unit joins the same batches (the 'commit' move). It ran in a
+-- transaction of its own: five statements, then a commit, holding the stock row's lock until that
+-- commit's WAL flush, so a flash sale's confirms on one SKU went through one flush at a time. The
+-- bench's hot-checkout scenario (seed 002's reserve, then confirm, on one SKU) measures it.
 --
 -- Reservations are locked in key order, as the stock levels already were: two batches naming the
 -- same reservations in different orders wait for each other instead of deadlocking (0004 locked
@@ -29,9 +34,10 @@
 --   every unit leaves on hand;
 -- - commit (confirm without quantities): a pending, unexpired reservation keeps all its units,
 --   held ones move from reserved to committed. A confirm that keeps fewer units of some lines
---   (partial commit) reads the lines first and runs in its own transaction. The
--- result is 0004's (one row per request, in order) but for `lines`, which is json, and NULL for
--- a request that did not move: the caller reads lines only from moved requests.
+--   (partial commit) reads the lines first and runs in its own transaction.
+--
+-- The result is 0004's (one row per request, in order) but for `lines`, which is json, and NULL
+-- for a request that did not move: the caller reads lines only from moved requests.
 CREATE FUNCTION inventory_end_batch_arrays(
   p_id uuid[],
   p_move text[],
