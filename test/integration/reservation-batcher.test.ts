@@ -482,10 +482,10 @@ describe('inventory_end_batch_arrays', () => {
       const item = await insertItem(t.db, { productId: 'end-kinds' });
       await stock(t.db, 'end-kinds', { default: 100 });
       const reserver = createReservationBatcher(t.db, { batchSizeMax: 100, logger: silentLogger });
-      const [released, deducted, committed, confirmedThenDeducted, expired, toCommit] = [
-        1, 2, 3, 4, 5, 6,
+      const [released, deducted, committed, confirmedThenDeducted, expired, toCommit, both] = [
+        1, 2, 3, 4, 5, 6, 7,
       ].map((quantity) => reservation([line(item, quantity)], `end-kinds-${quantity}`));
-      const all = [released, deducted, committed, confirmedThenDeducted, expired, toCommit];
+      const all = [released, deducted, committed, confirmedThenDeducted, expired, toCommit, both];
       for (const r of all) {
         assert.equal((await reserver.submit(r as PlannedReservation)).ok, true);
       }
@@ -511,6 +511,8 @@ describe('inventory_end_batch_arrays', () => {
         end(toCommit?.id ?? '', 'commit'),
         end(toCommit?.id ?? '', 'commit'),
         end(released?.id ?? '', 'commit'),
+        end(both?.id ?? '', 'commit'),
+        end(both?.id ?? '', 'release'),
       ];
       const rows = await t.db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns(batch));
       assert.deepEqual(
@@ -528,6 +530,8 @@ describe('inventory_end_batch_arrays', () => {
           [9, true, 'COMMITTED', [6]],
           [10, false, 'COMMITTED', null], // committed earlier in the batch
           [11, false, 'RELEASED', null],
+          [12, true, 'COMMITTED', [7]], // confirmed, then cancelled in the same batch
+          [13, true, 'RELEASED', [7]],
         ],
       );
       assert.equal(rows[1]?.lines[0]?.committed_quantity, 2, 'a deducted line is committed whole');
@@ -565,6 +569,8 @@ describe('inventory_end_batch_arrays', () => {
         row('COMMIT', 4, 0, -4, 4),
         row('RELEASE', 5, 0, -5, 0),
         row('COMMIT', 6, 0, -6, 6),
+        row('COMMIT', 7, 0, -7, 7),
+        row('RELEASE', 7, 0, 0, -7),
       ]);
       const states = await t.db.query<{ order_id: string; ended: boolean; fulfilled: boolean }>(
         `SELECT order_id, ended_at IS NOT NULL AS ended, fulfilled_at IS NOT NULL AS fulfilled
@@ -579,6 +585,7 @@ describe('inventory_end_batch_arrays', () => {
           ['end-kinds-4', true, false], // confirmed: ended as a hold, not shipped
           ['end-kinds-5', true, false],
           ['end-kinds-6', true, false],
+          ['end-kinds-7', true, false],
         ],
       );
       await t.assertBooksBalance();

@@ -5,7 +5,7 @@
 --
 -- 0004's body ran three statements for every request (lock and read the reservation, update it,
 -- update a deducted reservation's lines), each started and ended by the executor, grew its
--- per-request arrays one element at a time (a copy each), and built every result's lines as jsonb
+-- per-request arrays one element at a time, and built every result's lines as jsonb
 -- whether the request moved or not. Here the batch runs one statement per kind of work whatever
 -- its size: lock every reservation it names, decide the requests in memory in arrival order,
 -- update the moved reservations, update the deducted or committed ones' lines, then the stock
@@ -35,6 +35,10 @@
 -- - commit (confirm without quantities): a pending, unexpired reservation keeps all its units,
 --   held ones move from reserved to committed. A confirm that keeps fewer units of some lines
 --   (partial commit) reads the lines first and runs in its own transaction.
+-- Each request is decided against what the requests before it in the batch did: a reservation
+-- released or deducted is ended for the rest of the batch, and a cancel after a confirm releases
+-- what the confirm committed (a COMMIT and a RELEASE row in the ledger, as two transactions would
+-- have written).
 --
 -- The result is 0004's (one row per request, in order) but for `lines`, which is json, and NULL
 -- for a request that did not move: the caller reads lines only from moved requests.
@@ -68,16 +72,22 @@ AS $$
 DECLARE
   v_requests integer := coalesce(cardinality(p_id), 0);
   -- The distinct reservations the batch names that exist, in key order: the row address, the
-  -- status and expiry as locked (the status moves as the requests are decided), the order, and
-  -- the step that moved it with the actor and correlation id of the request that did.
+  -- status and expiry as locked (the status moves as the requests are decided), the order, the
+  -- last step that moved it, and whether it was committed (confirmed or deducted) in the batch.
   k_id uuid[];
   k_row tid[];
   k_status text[];
   k_expires timestamptz[];
   k_order text[];
   k_step text[];
-  k_actor text[];
-  k_correlation text[];
+  k_committed boolean[];
+  -- The moves made, in arrival order: the reservation's position in k_, the step, and the actor
+  -- and correlation id of the request. One per reservation but for a confirm followed by a
+  -- cancel in the same batch, which makes two (commit, then release-committed).
+  m_key integer[] := '{}';
+  m_step text[] := '{}';
+  m_actor text[] := '{}';
+  m_correlation text[] := '{}';
   -- Per request (1-based): whether it moved, and the status after (or as found; NULL when the
   -- reservation does not exist).
   r_ok boolean[] := array_fill(false, ARRAY[v_requests]);
@@ -130,11 +140,11 @@ BEGIN
     FOR UPDATE OF r
   ) r;
   k_step := array_fill(NULL::text, ARRAY[coalesce(cardinality(k_id), 0)]);
-  k_actor := k_step;
-  k_correlation := k_step;
+  k_committed := array_fill(false, ARRAY[coalesce(cardinality(k_id), 0)]);
 
-  -- Decide each request in arrival order against what earlier ones did: of two moves of one
-  -- reservation, the first that applies wins and the second finds it ended.
+  -- Decide each request in arrival order against what earlier ones did: of a release and a
+  -- deduct of one reservation, the first wins and the second finds it ended; a cancel after a
+  -- confirm releases what the confirm committed.
   FOR v_request IN 1 .. v_requests LOOP
     v_key := array_position(k_id, p_id[v_request]);
     CONTINUE WHEN v_key IS NULL;
@@ -146,16 +156,20 @@ BEGIN
         AND k_expires[v_key] > v_now THEN
       k_step[v_key] := 'deduct';
       k_status[v_key] := 'FULFILLED';
+      k_committed[v_key] := true;
     ELSIF p_move[v_request] = 'commit' AND k_status[v_key] = 'PENDING'
         AND k_expires[v_key] > v_now THEN
       k_step[v_key] := 'commit';
       k_status[v_key] := 'COMMITTED';
+      k_committed[v_key] := true;
     ELSE
       r_status[v_request] := k_status[v_key];
       CONTINUE;
     END IF;
-    k_actor[v_key] := p_actor[v_request];
-    k_correlation[v_key] := p_correlation_id[v_request];
+    m_key := m_key || v_key;
+    m_step := m_step || k_step[v_key];
+    m_actor := m_actor || p_actor[v_request];
+    m_correlation := m_correlation || p_correlation_id[v_request];
     r_ok[v_request] := true;
     r_status[v_request] := k_status[v_key];
     v_any_moved := true;
@@ -166,36 +180,36 @@ BEGIN
     UPDATE reservations r
     SET status = k.status, updated_at = v_now,
       ended_at = coalesce(r.ended_at, v_now),
-      committed_at = CASE WHEN k.step IN ('deduct', 'commit') THEN v_now ELSE r.committed_at END,
+      committed_at = CASE WHEN k.committed THEN v_now ELSE r.committed_at END,
       fulfilled_at = CASE k.step WHEN 'deduct' THEN v_now ELSE r.fulfilled_at END
-    FROM unnest(k_row, k_step, k_status) AS k(row_address, step, status)
+    FROM unnest(k_row, k_step, k_status, k_committed) AS k(row_address, step, status, committed)
     WHERE k.step IS NOT NULL AND r.ctid = k.row_address;
 
+    -- Before the effects below: a release-committed after a commit in this batch returns what the
+    -- commit kept.
     UPDATE reservation_lines l
     SET committed_quantity = l.quantity, committed_backordered = l.backordered
-    FROM unnest(k_id, k_step) AS k(id, step)
-    WHERE k.step IN ('deduct', 'commit') AND l.reservation_id = k.id;
+    FROM unnest(k_id, k_committed) AS k(id, committed)
+    WHERE k.committed AND l.reservation_id = k.id;
 
-    -- The stock and ledger effects of every move, one row per reservation line: the ones of
-    -- src/domain/reservation-effects.ts, as in 0004.
+    -- The stock and ledger effects of every move, one row per move and reservation line: the
+    -- ones of src/domain/reservation-effects.ts, as in 0004.
     SELECT array_agg(l.reservation_id), array_agg(l.item_id), array_agg(l.warehouse_id),
-      array_agg(CASE k.step WHEN 'deduct' THEN 'DEDUCT' WHEN 'commit' THEN 'COMMIT'
+      array_agg(CASE m.step WHEN 'deduct' THEN 'DEDUCT' WHEN 'commit' THEN 'COMMIT'
         ELSE 'RELEASE' END),
-      array_agg(k.order_id), array_agg(k.actor), array_agg(k.correlation_id),
-      array_agg(CASE k.step WHEN 'deduct' THEN -l.quantity ELSE 0 END),
-      array_agg(CASE WHEN k.step IN ('deduct', 'release-pending', 'commit')
+      array_agg(k_order[m.key]), array_agg(m.actor), array_agg(m.correlation_id),
+      array_agg(CASE m.step WHEN 'deduct' THEN -l.quantity ELSE 0 END),
+      array_agg(CASE WHEN m.step IN ('deduct', 'release-pending', 'commit')
         THEN -(l.quantity - l.backordered) ELSE 0 END),
-      array_agg(CASE k.step WHEN 'release-committed'
+      array_agg(CASE m.step WHEN 'release-committed'
           THEN -(l.committed_quantity - l.committed_backordered)
         WHEN 'commit' THEN l.quantity - l.backordered ELSE 0 END),
-      array_agg(CASE k.step WHEN 'release-committed' THEN -l.committed_backordered
+      array_agg(CASE m.step WHEN 'release-committed' THEN -l.committed_backordered
         WHEN 'commit' THEN 0 ELSE -l.backordered END)
     INTO e_reservation, e_item, e_warehouse, e_kind, e_order, e_actor, e_correlation, e_on_hand,
       e_reserved, e_committed, e_backordered
-    FROM unnest(k_id, k_step, k_order, k_actor, k_correlation)
-      AS k(id, step, order_id, actor, correlation_id)
-    JOIN reservation_lines l ON l.reservation_id = k.id
-    WHERE k.step IS NOT NULL;
+    FROM unnest(m_key, m_step, m_actor, m_correlation) AS m(key, step, actor, correlation_id)
+    JOIN reservation_lines l ON l.reservation_id = k_id[m.key];
   END IF;
 
   IF e_item IS NOT NULL THEN
