@@ -475,20 +475,25 @@ interface EndBatchRow {
   readonly lines: readonly { line_no: number; quantity: number; committed_quantity: number }[];
 }
 
+/** Holds every planned reservation through a batcher of its own; each must be accepted. */
+async function holdAll(target: Database, planned: readonly PlannedReservation[]): Promise<void> {
+  const reserver = createReservationBatcher(target, { batchSizeMax: 100, logger: silentLogger });
+  for (const r of planned) {
+    assert.equal((await reserver.submit(r)).ok, true, `reservation ${r.orderId} was held`);
+  }
+}
+
 describe('inventory_end_batch_arrays', () => {
   test('decides every kind of move in arrival order, with the stock and ledger effects of each', async () => {
     const t = await startTestService();
     try {
       const item = await insertItem(t.db, { productId: 'end-kinds' });
       await stock(t.db, 'end-kinds', { default: 100 });
-      const reserver = createReservationBatcher(t.db, { batchSizeMax: 100, logger: silentLogger });
-      const [released, deducted, committed, confirmedThenDeducted, expired, toCommit, both] = [
-        1, 2, 3, 4, 5, 6, 7,
-      ].map((quantity) => reservation([line(item, quantity)], `end-kinds-${quantity}`));
-      const all = [released, deducted, committed, confirmedThenDeducted, expired, toCommit, both];
-      for (const r of all) {
-        assert.equal((await reserver.submit(r as PlannedReservation)).ok, true);
-      }
+      const all = [1, 2, 3, 4, 5, 6, 7].map((quantity) =>
+        reservation([line(item, quantity)], `end-kinds-${quantity}`),
+      );
+      const [released, deducted, committed, confirmedThenDeducted, expired, toCommit, both] = all;
+      await holdAll(t.db, all);
       const context = { actor: 'test', correlationId: undefined };
       for (const r of [committed, confirmedThenDeducted]) {
         await commitReservation(t.service.deps, r?.id ?? '', [], context);
@@ -599,12 +604,9 @@ describe('inventory_end_batch_arrays', () => {
     try {
       const item = await insertItem(t.db, { productId: 'end-confirm-route' });
       await stock(t.db, 'end-confirm-route', { default: 10 });
-      const reserver = createReservationBatcher(t.db, { batchSizeMax: 100, logger: silentLogger });
       const whole = reservation([line(item, 2)]);
       const partial = reservation([line(item, 3)]);
-      for (const r of [whole, partial]) {
-        assert.equal((await reserver.submit(r)).ok, true);
-      }
+      await holdAll(t.db, [whole, partial]);
       const submitted: string[] = [];
       const deps = {
         ...t.service.deps,
@@ -639,9 +641,8 @@ describe('inventory_end_batch_arrays', () => {
   test('an unknown move and arrays of unequal length are refused; nothing changes', async () => {
     const item = await insertItem(db, { productId: 'end-refused' });
     await stock(db, 'end-refused', { default: 5 });
-    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
     const held = reservation([line(item, 2)]);
-    assert.equal((await reserver.submit(held)).ok, true);
+    await holdAll(db, [held]);
     const good = end(held.id, 'release');
     const bad: unknown[][] = [
       endBatchColumns([good, { ...good, move: 'cancel' as 'release' }]),
@@ -663,11 +664,8 @@ describe('inventory_end_batch_arrays', () => {
   test('reservations are locked in key order, whatever order the batch names them in', async () => {
     const item = await insertItem(db, { productId: 'end-lock-order' });
     await stock(db, 'end-lock-order', { default: 5 });
-    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
     const pair = [reservation([line(item, 1)]), reservation([line(item, 1)])];
-    for (const r of pair) {
-      assert.equal((await reserver.submit(r)).ok, true);
-    }
+    await holdAll(db, pair);
     const [low, high] = pair.map((r) => r.id).sort();
     // Another session holds the higher id; the batch names it first.
     const holder = new pg.Client({ connectionString: database.url });
@@ -702,14 +700,11 @@ describe('inventory_end_batch_arrays', () => {
   test('the jsonb document form (inventory_end_batch) answers as the arrays do, lines as jsonb', async () => {
     const item = await insertItem(db, { productId: 'end-document' });
     await stock(db, 'end-document', { default: 6 });
-    const reserver = createReservationBatcher(db, { batchSizeMax: 100, logger: silentLogger });
     const pair = [
       reservation([line(item, 1, 1), line(item, 2, 2)], 'end-document'),
       reservation([line(item, 1, 1), line(item, 2, 2)], 'end-document'),
     ];
-    for (const r of pair) {
-      assert.equal((await reserver.submit(r)).ok, true);
-    }
+    await holdAll(db, pair);
     const missing = randomUUID();
     const [viaDocument, viaArrays] = await Promise.all(
       pair.map(async (r, index) => {
