@@ -197,6 +197,25 @@ export const hotCheckout: LoadScenario = {
   },
 };
 
+/**
+ * Hot reserve with an Idempotency-Key on every request (seed 003's retry-safe writes): such a
+ * request claims its key in the same transaction as the reservation, outside group commit.
+ */
+export const hotReserveIdempotent: LoadScenario = {
+  name: 'hot-reserve-idempotent',
+  title: 'POST /inventory/reserve, one hot SKU, a new Idempotency-Key on every request',
+  setup: (db) =>
+    loadProducts(db, { prefix: 'hik', count: 1, onHand: HOT_STOCK, warehouses: ['default'] }),
+  step: async (send, worker, i) => {
+    await send({
+      method: 'POST',
+      path: '/inventory/reserve',
+      headers: { 'idempotency-key': `hik-${worker}-${i}` },
+      body: { productId: id('hik', 1), orderId: `hik-${worker}-${i}`, quantity: 1 },
+    });
+  },
+};
+
 export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   hotReserve,
   uniformReserve,
@@ -205,4 +224,5 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   stockReads,
   mixedCheckout,
   hotCheckout,
+  hotReserveIdempotent,
 ];

@@ -9,6 +9,7 @@ export interface LoadRequest {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -45,7 +46,10 @@ export async function runLoad(options: {
       const response = await pool.request({
         method: request.method,
         path: request.path,
-        headers: request.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...request.headers,
+        },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
       });
       const body = await response.body.json();
