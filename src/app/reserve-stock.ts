@@ -286,8 +286,13 @@ async function reserveOnce(
   if (!plan.ok) {
     throw rejectCart(plan.failures);
   }
-  await holdPlannedStock(uow, plan.allocations);
-
+  const parts = stockParts(plan.allocations);
+  // A plan with backorders takes its stock first, as it always did: it locks the items to check
+  // their caps before it may create the stock levels its lines name.
+  const backorders = parts.backordered.length > 0;
+  if (backorders) {
+    await holdPlannedStock(uow, parts);
+  }
   const lines = plan.allocations.map((a, index) => toLine(a, index + 1));
   const reservation = await uow.reservations.insert(
     plannedReservation(deps, command, context, strategy, lines),
@@ -302,64 +307,85 @@ async function reserveOnce(
       responseBody: outcome,
     });
   }
+  // Otherwise the stock rows last: their locks are held until the commit, and every statement
+  // before the commit would wait with them. Taken first, four inserts held them too, and on one
+  // SKU these transactions queue on its row (docs/PERFORMANCE.md, eighth sitting). If the stock
+  // is gone, the transaction rolls back whole, the rows above with it.
+  if (!backorders) {
+    await holdPlannedStock(uow, parts);
+  }
   return { ...outcome, replayed: false };
+}
+
+interface StockPart {
+  readonly itemId: string;
+  readonly warehouseId: string;
+  readonly quantity: number;
+  readonly productId: string;
+}
+
+/**
+ * What a plan takes from each stock level, summed per level in key order: the held units, and the
+ * backordered ones.
+ */
+function stockParts(allocations: readonly PlannedAllocation[]): {
+  held: StockPart[];
+  backordered: StockPart[];
+} {
+  const held = new Map<string, StockPart>();
+  const backordered = new Map<string, StockPart>();
+  const add = (parts: Map<string, StockPart>, a: PlannedAllocation, quantity: number) => {
+    const key = `${a.itemId}|${a.warehouseId}`;
+    const before = parts.get(key)?.quantity ?? 0;
+    parts.set(key, {
+      itemId: a.itemId,
+      warehouseId: a.warehouseId,
+      quantity: before + quantity,
+      productId: a.productId,
+    });
+  };
+  for (const a of allocations) {
+    if (a.quantity > a.backordered) {
+      add(held, a, a.quantity - a.backordered);
+    }
+    if (a.backordered > 0) {
+      add(backordered, a, a.backordered);
+    }
+  }
+  const inKeyOrder = (parts: Map<string, StockPart>) =>
+    [...parts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, part]) => part);
+  return { held: inKeyOrder(held), backordered: inKeyOrder(backordered) };
 }
 
 /** Takes the held part of every allocation (conditional) and books the backordered part. */
 async function holdPlannedStock(
   uow: UnitOfWork,
-  allocations: readonly PlannedAllocation[],
+  parts: { held: readonly StockPart[]; backordered: readonly StockPart[] },
 ): Promise<void> {
-  const held = new Map<
-    string,
-    { itemId: string; warehouseId: string; quantity: number; productId: string }
-  >();
-  const backordered = new Map<string, { itemId: string; warehouseId: string; quantity: number }>();
-  for (const a of allocations) {
-    const key = `${a.itemId}|${a.warehouseId}`;
-    if (a.quantity > a.backordered) {
-      const entry = held.get(key) ?? {
-        itemId: a.itemId,
-        warehouseId: a.warehouseId,
-        quantity: 0,
-        productId: a.productId,
-      };
-      entry.quantity += a.quantity - a.backordered;
-      held.set(key, entry);
-    }
-    if (a.backordered > 0) {
-      const entry = backordered.get(key) ?? {
-        itemId: a.itemId,
-        warehouseId: a.warehouseId,
-        quantity: 0,
-      };
-      entry.quantity += a.backordered;
-      backordered.set(key, entry);
-    }
-  }
-  for (const [key, part] of [...held].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const part of parts.held) {
     if ((await uow.stock.reserve(part)) === undefined) {
       throw new PlanOutdated(
-        `product ${part.productId} at ${key.split('|')[1]} no longer has ${part.quantity} available`,
+        `product ${part.productId} at ${part.warehouseId} no longer has ${part.quantity} available`,
       );
     }
   }
-  if (backordered.size === 0) {
+  if (parts.backordered.length === 0) {
     return;
   }
   // Backorders count against a per-item cap: lock the items so two carts cannot both fit under it.
-  const parts = [...backordered.values()];
-  const caps = await uow.allocation.lockBackorderCaps([...new Set(parts.map((p) => p.itemId))]);
+  const caps = await uow.allocation.lockBackorderCaps([
+    ...new Set(parts.backordered.map((p) => p.itemId)),
+  ]);
   for (const cap of caps) {
-    const wanted = parts
+    const wanted = parts.backordered
       .filter((p) => p.itemId === cap.itemId)
       .reduce((sum, p) => sum + p.quantity, 0);
     if (cap.backordered + wanted > cap.backorderLimit) {
       throw new PlanOutdated(`the backorder limit of item ${cap.itemId} was reached meanwhile`);
     }
   }
-  await uow.stock.ensureLevels(parts);
-  for (const part of parts) {
+  await uow.stock.ensureLevels(parts.backordered);
+  for (const part of parts.backordered) {
     await uow.stock.addBackordered(part);
   }
 }

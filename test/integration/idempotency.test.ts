@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { UnitOfWork } from '../../src/app/ports.ts';
+import { reserveStock } from '../../src/app/reserve-stock.ts';
 import { initProduct, stockOf } from '../helpers/inventory-client.ts';
 import { useTestService } from '../helpers/test-service.ts';
 
@@ -113,4 +115,65 @@ test('records past their retention are purged by the sweep', async () => {
   const again = await t.request('POST', '/inventory/reserve', body, headers);
   assert.equal(again.status, 201);
   assert.equal(await countReservations('order-idem-7'), 2);
+});
+
+/** A unit of work that records, in order, every repository method the use case calls on it. */
+function recording(uow: UnitOfWork, calls: string[]): UnitOfWork {
+  return new Proxy(uow, {
+    get(target, repository) {
+      const value: unknown = Reflect.get(target, repository);
+      if (typeof value !== 'object' || value === null) {
+        return value;
+      }
+      return new Proxy(value, {
+        get(methods, name) {
+          const method: unknown = Reflect.get(methods, name);
+          if (typeof method !== 'function') {
+            return method;
+          }
+          return (...args: unknown[]) => {
+            calls.push(`${String(repository)}.${String(name)}`);
+            return method.apply(methods, args);
+          };
+        },
+      });
+    },
+  });
+}
+
+test('a keyed reservation takes its stock row last, so the row stays locked only until the commit', async () => {
+  await initProduct(t, 'idem-order', 10);
+  const calls: string[] = [];
+  const deps = {
+    ...t.service.deps,
+    tx: {
+      run: <T>(work: (uow: UnitOfWork) => Promise<T>) =>
+        t.service.deps.tx.run((uow) => work(recording(uow, calls))),
+    },
+  };
+  await reserveStock(
+    deps,
+    {
+      orderId: 'order-idem-order',
+      lines: [
+        { ref: { productId: 'idem-order', variantId: '' }, warehouseId: 'default', quantity: 2 },
+      ],
+      idempotencyKey: 'key-idem-order',
+    },
+    { actor: 'test', correlationId: undefined },
+  );
+  const writes = calls.filter((call) =>
+    /^(stock|reservations|movements|idempotency)\.(reserve|insert|insertLines|append|saveResponse|claim)$/.test(
+      call,
+    ),
+  );
+  assert.deepEqual(writes, [
+    'idempotency.claim',
+    'reservations.insert',
+    'reservations.insertLines',
+    'movements.append',
+    'idempotency.saveResponse',
+    'stock.reserve',
+  ]);
+  assert.equal((await stockOf(t, 'idem-order')).reservedQuantity, 2);
 });
