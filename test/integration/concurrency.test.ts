@@ -246,6 +246,58 @@ describe('two instances on one database', () => {
     assert.equal(read.body.data.reservedQuantity, 70);
   });
 
+  test('confirms and cancels racing on both instances: one cancel ends each, a confirm only before it', async () => {
+    await initProduct(t, 'multi-3', 60);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await post(baseUrl, '/api/inventory/reservations', {
+        order_id: `multi-3-${i}`,
+        items: [{ product_id: 'multi-3', quantity: 1 }],
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      ids.push(r.body.data.id);
+    }
+    const path = (id: string, move: string) => `/api/inventory/reservations/${id}/${move}`;
+    // Each reservation's four moves in a different order, half of them through each instance,
+    // so the end batches of both instances name the same reservations in different orders.
+    const outcomes = await Promise.all(
+      ids.map((id, i) => {
+        const moves = [
+          post(baseUrl, path(id, 'confirm'), {}),
+          post(secondUrl, path(id, 'cancel'), {}),
+          post(secondUrl, path(id, 'confirm'), {}),
+          post(baseUrl, path(id, 'cancel'), {}),
+        ];
+        return Promise.all(i % 2 === 0 ? moves : moves.reverse());
+      }),
+    );
+    for (const responses of outcomes) {
+      const statuses = responses.map((r) => r.status);
+      assert.ok(
+        statuses.every((status) => status === 200 || status === 409),
+        JSON.stringify(statuses),
+      );
+      const cancels = responses.filter((r) => r.body.data?.status === 'CANCELLED');
+      const confirms = responses.filter((r) => r.body.data?.status === 'CONFIRMED');
+      assert.equal(cancels.length, 1, 'exactly one cancel ends the reservation');
+      assert.ok(confirms.length <= 1, 'at most one confirm wins');
+    }
+    const rows = await t.db.query<{ status: string; n: number }>(
+      `SELECT r.status, count(*)::integer AS n FROM reservations r
+       WHERE r.order_id LIKE 'multi-3-%' GROUP BY r.status`,
+    );
+    assert.deepEqual(rows, [{ status: 'RELEASED', n: 60 }]);
+    const stock = await stockOf(t, 'multi-3');
+    assert.equal(stock.availableQuantity, 60);
+    assert.equal(stock.reservedQuantity, 0);
+    const committed = await t.db.query<{ committed: number }>(
+      `SELECT sum(s.committed)::integer AS committed FROM stock_levels s
+       JOIN items i ON i.id = s.item_id WHERE i.product_id = 'multi-3'`,
+    );
+    assert.deepEqual(committed, [{ committed: 0 }]);
+    assert.ok([...(await endingsPerReservation('multi-3')).values()].every((n) => n === 1));
+  });
+
   test('both sweepers at once expire each reservation exactly once', async () => {
     await initProduct(t, 'multi-2', 1_000);
     const reservations = await Promise.all(
