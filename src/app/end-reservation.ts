@@ -18,8 +18,10 @@ import type {
 import type { ReservationOutcome } from './reserve-stock.ts';
 
 /**
- * Every move of a reservation after it was made. Each is one conditional status update (so of two
- * racing moves exactly one wins) followed by the stock and ledger effects of that move.
+ * Every move of a reservation after it was made, each decided under the reservation's row lock
+ * against the status it finds (so of two racing moves exactly one wins) and followed by the stock
+ * and ledger effects of that move: release, deduct and a whole confirm in the end batch
+ * (db/end-batcher.ts), the others as one conditional status update in a transaction.
  */
 
 async function refuse(uow: UnitOfWork, id: string, move: ReservationMove): Promise<never> {

@@ -94,7 +94,6 @@ DECLARE
   r_status text[] := array_fill(NULL::text, ARRAY[v_requests]);
   v_key integer;
   v_now timestamptz := now();
-  v_any_moved boolean := false;
   -- The stock and ledger effects, one element per line of a moved reservation.
   e_reservation uuid[];
   e_item uuid[];
@@ -172,10 +171,9 @@ BEGIN
     m_correlation := m_correlation || p_correlation_id[v_request];
     r_ok[v_request] := true;
     r_status[v_request] := k_status[v_key];
-    v_any_moved := true;
   END LOOP;
 
-  IF v_any_moved THEN
+  IF cardinality(m_key) > 0 THEN
     -- By the row address the lock returned: the batch holds these rows locked until it commits.
     UPDATE reservations r
     SET status = k.status, updated_at = v_now,
