@@ -12,11 +12,11 @@ import { newId } from '../src/main/new-id.ts';
 import { loadProducts } from './lib/database.ts';
 
 /**
- * `node bench/batch-instructions.ts [--batches N] [--modes hot,uniform,cart,release,deduct,commit]
- * [--forms document,arrays]`: what one reservation costs PostgreSQL inside a batch, counted in
+ * `node bench/batch-instructions.ts [--batches N]
+ * [--modes hot,uniform,cart,release,deduct,commit,hot-keyed] [--forms document,arrays]`: what one reservation costs PostgreSQL inside a batch, counted in
  * instructions, for each form the batch can take: the jsonb documents of inventory_reserve_batch
- * and inventory_end_batch, and the typed arrays of inventory_reserve_batch_arrays (migration 0011)
- * and inventory_end_batch_arrays (0013).
+ * and inventory_end_batch, and the typed arrays of the service's statements (RESERVE_BATCH_SQL,
+ * inventory_reserve_batch_keyed since migration 0014, and END_BATCH_SQL).
  *
  * Time on a shared 2-core machine moves by ±20% between runs of the same build; an instruction
  * count does not. Each count runs a single-user backend (`postgres --single`, no other process)
@@ -31,12 +31,13 @@ import { loadProducts } from './lib/database.ts';
  * requests on random items; `cart`, 25 five-line carts on random items; `release`, `deduct` and
  * `commit` (a confirm of every unit; 0013 on), batches of 30 such moves of one-line reservations
  * on random items, made beforehand in the same form (both counts include making them, so the
- * difference is the move batches alone).
+ * difference is the move batches alone); `hot-keyed` (0014 on, arrays only), `hot` with a new
+ * Idempotency-Key on every request, the batch claiming each and storing its answer.
  */
 const { values: options } = parseArgs({
   options: {
     batches: { type: 'string', default: '100' },
-    modes: { type: 'string', default: 'hot,uniform,cart,release,deduct,commit' },
+    modes: { type: 'string', default: 'hot,uniform,cart,release,deduct,commit,hot-keyed' },
     forms: { type: 'string', default: 'document,arrays' },
   },
 });
@@ -45,12 +46,13 @@ if (!Number.isInteger(BATCHES) || BATCHES < 1 || BATCHES > 10_000) {
   throw new Error('--batches must be a whole number from 1 to 10000');
 }
 const MODES = {
-  hot: { size: 30, lines: 1, oneItem: true, end: undefined },
-  uniform: { size: 30, lines: 1, oneItem: false, end: undefined },
-  cart: { size: 25, lines: 5, oneItem: false, end: undefined },
-  release: { size: 30, lines: 1, oneItem: false, end: 'release' },
-  deduct: { size: 30, lines: 1, oneItem: false, end: 'deduct' },
-  commit: { size: 30, lines: 1, oneItem: false, end: 'commit' },
+  hot: { size: 30, lines: 1, oneItem: true, end: undefined, keyed: false },
+  uniform: { size: 30, lines: 1, oneItem: false, end: undefined, keyed: false },
+  cart: { size: 25, lines: 5, oneItem: false, end: undefined, keyed: false },
+  release: { size: 30, lines: 1, oneItem: false, end: 'release', keyed: false },
+  deduct: { size: 30, lines: 1, oneItem: false, end: 'deduct', keyed: false },
+  commit: { size: 30, lines: 1, oneItem: false, end: 'commit', keyed: false },
+  'hot-keyed': { size: 30, lines: 1, oneItem: true, end: undefined, keyed: true },
 } as const;
 type Mode = keyof typeof MODES;
 const modes = (options.modes ?? '').split(',').map((name) => {
@@ -75,13 +77,15 @@ const arraysForm = forms.includes('arrays')
 const endArraysForm = forms.includes('arrays')
   ? await import('../src/db/end-batcher.ts')
   : undefined;
-/** The casts of the service's statement, in parameter order: the literals here take the same. */
-const ARRAY_TYPES = [...(arraysForm?.RESERVE_BATCH_SQL ?? '').matchAll(/\$\d+::(\w+\[\])/g)].map(
-  (match) => match[1],
-);
-const END_ARRAY_TYPES = [...(endArraysForm?.END_BATCH_SQL ?? '').matchAll(/\$\d+::(\w+\[\])/g)].map(
-  (match) => match[1],
-);
+/** The casts of the service's statements, in parameter order: the literals here take the same. */
+const ARRAY_TYPES = castsOf(arraysForm?.RESERVE_BATCH_SQL);
+const END_ARRAY_TYPES = castsOf(endArraysForm?.END_BATCH_SQL);
+/** The function the service's reserve statement calls. */
+const RESERVE_FUNCTION = /FROM (\w+)\(/.exec(arraysForm?.RESERVE_BATCH_SQL ?? '')?.[1];
+
+function castsOf(sql: string | undefined): (string | undefined)[] {
+  return [...(sql ?? '').matchAll(/\$\d+::(\w+(?:\[\])?)/g)].map((match) => match[1]);
+}
 const WARM_UP_BATCHES = 10;
 const ITEMS = 10_000;
 
@@ -117,6 +121,10 @@ try {
     const reservations = BATCHES * MODES[mode].size;
     const move = MODES[mode].end;
     for (const form of forms) {
+      if (MODES[mode].keyed && form === 'document') {
+        console.log(`${mode.padEnd(9)} ${form.padEnd(11)} (the document form takes no keys)`);
+        continue;
+      }
       const [total, reading] = [statement, readingOnly].map((toSql) =>
         move === undefined
           ? perReservation('', warm, run, reservations, (b) => toSql(form, b))
@@ -183,33 +191,63 @@ async function loadCluster(): Promise<string[]> {
 }
 
 function batches(mode: Mode, count: number, ids: readonly string[]): PlannedReservation[][] {
-  const { size, lines, oneItem } = MODES[mode];
+  const { size, lines, oneItem, keyed } = MODES[mode];
   const pick = (line: number) =>
     (oneItem ? ids[line] : ids[Math.floor(Math.random() * ids.length)]) ?? '';
   return Array.from({ length: count }, (_, b) =>
-    Array.from({ length: size }, (_, r) => ({
-      id: newId(),
-      orderId: `order-${b}-${r}`,
-      ttlMs: 900_000,
-      actor: 'bench',
-      correlationId: undefined,
-      allocationStrategy: undefined,
-      destinationPostalCode: undefined,
-      lines: Array.from({ length: lines }, (_, i) => ({
-        lineNo: i + 1,
-        itemId: pick(i),
-        warehouseId: 'default',
-        quantity: 1,
-        backordered: 0,
-        committedQuantity: 0,
-        committedBackordered: 0,
-        requestLine: i + 1,
-        requestQuantity: 1,
-        kitItemId: null,
-        allocationReason: null,
-      })),
-    })),
+    Array.from({ length: size }, (_, r) =>
+      withKey(keyed, {
+        id: newId(),
+        orderId: `order-${b}-${r}`,
+        ttlMs: 900_000,
+        actor: 'bench',
+        correlationId: undefined,
+        allocationStrategy: undefined,
+        destinationPostalCode: undefined,
+        lines: Array.from({ length: lines }, (_, i) => ({
+          lineNo: i + 1,
+          itemId: pick(i),
+          warehouseId: 'default',
+          quantity: 1,
+          backordered: 0,
+          committedQuantity: 0,
+          committedBackordered: 0,
+          requestLine: i + 1,
+          requestQuantity: 1,
+          kitItemId: null,
+          allocationReason: null,
+        })),
+      }),
+    ),
   );
+}
+
+/** With `keyed`, a new Idempotency-Key and the answer the service would store for it. */
+function withKey(keyed: boolean, r: PlannedReservation): PlannedReservation {
+  if (!keyed) {
+    return r;
+  }
+  const reservation = {
+    id: r.id,
+    orderId: r.orderId,
+    status: 'PENDING',
+    endedAt: null,
+    allocationStrategy: null,
+    destinationPostalCode: null,
+    committedAt: null,
+    fulfilledAt: null,
+  };
+  const lines = r.lines.map((l) => ({ ...l, productId: 'P-1', variantId: '', sku: 'P-1' }));
+  return {
+    ...r,
+    idempotency: {
+      scope: 'reserve',
+      key: `key-${r.id}`,
+      requestHash: '0'.repeat(64),
+      retentionMs: 86_400_000,
+      answer: JSON.stringify({ reservation, lines }),
+    },
+  };
 }
 
 type Move = 'release' | 'deduct' | 'commit';
@@ -237,7 +275,9 @@ function literals(form: Form, batch: PlannedReservation[], move?: Move): string[
   if (arraysForm === undefined) {
     throw new Error('assertion failed: the arrays form was not loaded');
   }
-  return arraysForm.reserveBatchColumns(batch).map(quote);
+  return arraysForm
+    .reserveBatchColumns(batch)
+    .map((text) => (text === null ? 'NULL' : quote(text)));
 }
 
 function statement(form: Form, batch: PlannedReservation[], move?: Move): string {
@@ -249,7 +289,7 @@ function statement(form: Form, batch: PlannedReservation[], move?: Move): string
   }
   return form === 'document'
     ? `SELECT count(*) FROM inventory_reserve_batch(${args[0]}::jsonb);`
-    : `SELECT count(*) FROM inventory_reserve_batch_arrays(${args.map((a, i) => `${a}::${ARRAY_TYPES[i]}`).join(', ')});`;
+    : `SELECT count(*) FROM ${RESERVE_FUNCTION}(${args.map((a, i) => `${a}::${ARRAY_TYPES[i]}`).join(', ')});`;
 }
 
 function readingOnly(form: Form, batch: PlannedReservation[], move?: Move): string {

@@ -598,21 +598,42 @@ export interface PlannedReservation {
   readonly allocationStrategy: string | undefined;
   readonly destinationPostalCode: string | undefined;
   readonly lines: readonly ReservationLine[];
+  /** An Idempotency-Key the batch claims for this reservation, with the answer to store for it. */
+  readonly idempotency?: BatchedIdempotencyKey | undefined;
+}
+
+export interface BatchedIdempotencyKey {
+  readonly scope: string;
+  readonly key: string;
+  readonly requestHash: string;
+  readonly retentionMs: number;
+  /**
+   * The outcome to remember, as JSON text, without the reservation's createdAt, updatedAt and
+   * expiresAt: the batch knows them only when it applies the reservation, and adds them.
+   */
+  readonly answer: string;
+}
+
+/** The first line of a batched reservation that could not be held, and why. */
+export interface BatchedReservationRefusal {
+  readonly ok: false;
+  readonly code:
+    | 'INSUFFICIENT_STOCK'
+    | 'SALES_BLOCKED'
+    | 'ITEM_DISCONTINUED'
+    | 'WAREHOUSE_INACTIVE';
+  readonly itemId: string;
+  readonly warehouseId: string;
+  readonly available: number;
 }
 
 export type BatchedReservationResult =
   | { readonly ok: true; readonly createdAt: Date; readonly expiresAt: Date }
-  | {
-      readonly ok: false;
-      readonly code:
-        | 'INSUFFICIENT_STOCK'
-        | 'SALES_BLOCKED'
-        | 'ITEM_DISCONTINUED'
-        | 'WAREHOUSE_INACTIVE';
-      readonly itemId: string;
-      readonly warehouseId: string;
-      readonly available: number;
-    };
+  | BatchedReservationRefusal
+  /** The key already holds an answer (an earlier request's): nothing was applied. */
+  | { readonly ok: false; readonly code: 'REPLAY'; readonly stored: StoredIdempotentResult }
+  /** Another request of the same batch claimed the key first: send this one again. */
+  | { readonly ok: false; readonly code: 'KEY_BUSY' };
 
 /**
  * Group commit: concurrent reservations are queued while a batch is in the database and applied

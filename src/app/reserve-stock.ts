@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.ts';
 import type { ReservationStatus } from '../domain/reservation.ts';
 
 import { recordLineStep } from './apply-line-step.ts';
-import { claimIdempotencyKey } from './idempotency.ts';
+import { claimIdempotencyKey, hashFingerprint, replayOf } from './idempotency.ts';
 import {
   type CartLineRequest,
   type LineFailure,
@@ -12,6 +12,8 @@ import {
 } from './plan-cart.ts';
 import type {
   AppDeps,
+  BatchedIdempotencyKey,
+  BatchedReservationRefusal,
   CartItemRecord,
   PlannedReservation,
   RequestContext,
@@ -53,13 +55,21 @@ const PLAN_ATTEMPTS_MAX = 10;
 /** A planned unit was taken by someone else between the snapshot and the conditional update. */
 class PlanOutdated extends Error {}
 
+/** A batch answered KEY_BUSY this often in a row: the request's own transaction waits instead. */
+class KeyStillBusy extends Error {}
+
+/** A request's Idempotency-Key, before the answer to store for it is known. */
+type KeyClaim = Omit<BatchedIdempotencyKey, 'answer'>;
+
 /**
  * Holds stock for an order, all lines or none. The cart is planned from a snapshot (which item,
  * which warehouse), then applied:
  * - normally through group commit (deps.reservationBatcher): the plan joins the next batch, which
- *   one server-side call applies in arrival order, one transaction per batch;
- * - in its own transaction when it carries an Idempotency-Key (the key is claimed in the same
- *   transaction) or backorders (their cap is checked under a lock on the item).
+ *   one server-side call applies in arrival order, one transaction per batch. An Idempotency-Key
+ *   is claimed by that batch, before it takes any stock, and the answer stored with the
+ *   reservation; a key that already holds an answer replays it (or is refused as reused);
+ * - in its own transaction when it carries backorders (their cap is checked under a lock on the
+ *   item), and when a keyed request was refused by the batches (below).
  * If planned units were taken meanwhile, nothing is kept and the plan is made again from fresh
  * numbers (a few times at most); a stale plan can fail, never oversell.
  */
@@ -68,11 +78,46 @@ export async function reserveStock(
   command: ReserveCommand,
   context: RequestContext,
 ): Promise<ReserveOutcome> {
-  if (command.idempotencyKey !== undefined) {
-    return reserveInTransaction(deps, command, context);
+  if (command.idempotencyKey === undefined) {
+    return (
+      (await reserveBatched(deps, command, context, undefined)) ??
+      reserveInTransaction(deps, command, context)
+    );
   }
+  const key: KeyClaim = {
+    scope: IDEMPOTENCY_SCOPE,
+    key: command.idempotencyKey,
+    requestHash: hashFingerprint(fingerprintOf(command)),
+    retentionMs: deps.settings.idempotencyKeyRetentionMs,
+  };
+  let outcome: ReserveOutcome | undefined;
+  try {
+    outcome = await reserveBatched(deps, command, context, key);
+  } catch (error) {
+    // A refusal of a keyed request is not final until its key was asked: the request may be the
+    // retry of one that took the last units, or that one may still be in flight. Its own
+    // transaction claims the key first, waiting for any holder, and replays a stored answer;
+    // otherwise it decides afresh, and a refusal there rolls the claim back: the key stays free.
+    const refused = error instanceof DomainError && error.code !== 'IDEMPOTENCY_KEY_REUSED';
+    if (!refused && !(error instanceof KeyStillBusy)) {
+      throw error;
+    }
+  }
+  return outcome ?? reserveInTransaction(deps, command, context);
+}
+
+/**
+ * Through group commit. Returns undefined for a plan the batches do not take (backorders): the
+ * caller runs it in a transaction of its own.
+ */
+async function reserveBatched(
+  deps: AppDeps,
+  command: ReserveCommand,
+  context: RequestContext,
+  key: KeyClaim | undefined,
+): Promise<ReserveOutcome | undefined> {
   const strategy = command.strategy ?? deps.settings.allocationStrategy;
-  const direct = await reserveNamedWarehouses(deps, command, context, strategy);
+  const direct = await reserveNamedWarehouses(deps, command, context, strategy, key);
   if (direct !== undefined) {
     return direct;
   }
@@ -103,14 +148,17 @@ export async function reserveStock(
       throw rejectCart(plan.failures);
     }
     if (plan.allocations.some((a) => a.backordered > 0)) {
-      return reserveInTransaction(deps, command, context);
+      return undefined;
     }
     const lines = plan.allocations.map((a, index) => toLine(a, index + 1));
-    const planned = plannedReservation(deps, command, context, strategy, lines);
-    const result = await deps.reservationBatcher.submit(planned);
-    if (result.ok) {
-      deps.warehouseOptions.noteHeld(lines);
-      return heldOutcome(planned, lines, result);
+    const result = await submitPlanned(
+      deps,
+      plannedReservation(deps, command, context, strategy, lines),
+      lines,
+      key,
+    );
+    if (!('ok' in result)) {
+      return result;
     }
     // A refusal other than stock (a block, a discontinued item, an inactive warehouse) means the
     // plan used stale facts: planning again from the tables words the precise error.
@@ -148,6 +196,7 @@ async function reserveNamedWarehouses(
   command: ReserveCommand,
   context: RequestContext,
   strategy: AllocationStrategyName,
+  key: KeyClaim | undefined,
 ): Promise<ReserveOutcome | undefined> {
   const warehouses = command.lines.map((line) => line.warehouseId);
   if (warehouses.some((id) => id === undefined)) {
@@ -186,12 +235,46 @@ async function reserveNamedWarehouses(
     };
   });
   const planned = plannedReservation(deps, command, context, strategy, lines);
-  const result = await deps.reservationBatcher.submit(planned);
-  if (!result.ok) {
-    return undefined;
+  const result = await submitPlanned(deps, planned, lines, key);
+  return 'ok' in result ? undefined : result;
+}
+
+/**
+ * Sends a plan to the next batch, with its key and the answer to store for it. Answers the held
+ * or replayed outcome, or the batch's refusal.
+ */
+async function submitPlanned(
+  deps: AppDeps,
+  planned: PlannedReservation,
+  lines: readonly ReservationLineDetail[],
+  key: KeyClaim | undefined,
+): Promise<ReserveOutcome | BatchedReservationRefusal> {
+  const idempotency =
+    key === undefined
+      ? undefined
+      : { ...key, answer: JSON.stringify({ reservation: pendingRecord(planned), lines }) };
+  for (let attempt = 1; ; attempt++) {
+    const result = await deps.reservationBatcher.submit({ ...planned, idempotency });
+    if (result.ok) {
+      deps.warehouseOptions.noteHeld(lines);
+      return heldOutcome(planned, lines, result);
+    }
+    if (result.code !== 'REPLAY' && result.code !== 'KEY_BUSY') {
+      return result;
+    }
+    if (key === undefined) {
+      throw new Error(`assertion failed: a reservation without a key was answered ${result.code}`);
+    }
+    if (result.code === 'REPLAY') {
+      const replay = replayOf(key.key, key.requestHash, result.stored);
+      return { ...reviveOutcome(replay.body), replayed: true };
+    }
+    // Another request of that batch came first with the same key: by the next batch the key holds
+    // its answer or is free again.
+    if (attempt >= PLAN_ATTEMPTS_MAX) {
+      throw new KeyStillBusy();
+    }
   }
-  deps.warehouseOptions.noteHeld(lines);
-  return heldOutcome(planned, lines, result);
 }
 
 function plannedReservation(
@@ -213,23 +296,32 @@ function plannedReservation(
   };
 }
 
+/** A new reservation as the batch writes it, but for the times only the batch knows. */
+function pendingRecord(
+  planned: PlannedReservation,
+): Omit<ReservationRecord, 'createdAt' | 'updatedAt' | 'expiresAt'> {
+  return {
+    id: planned.id,
+    orderId: planned.orderId,
+    status: 'PENDING',
+    endedAt: null,
+    allocationStrategy: planned.allocationStrategy ?? null,
+    destinationPostalCode: planned.destinationPostalCode ?? null,
+    committedAt: null,
+    fulfilledAt: null,
+  };
+}
+
 function heldOutcome(
   planned: PlannedReservation,
   lines: readonly ReservationLineDetail[],
   held: { createdAt: Date; expiresAt: Date },
 ): ReserveOutcome {
   const reservation: ReservationRecord = {
-    id: planned.id,
-    orderId: planned.orderId,
-    status: 'PENDING',
+    ...pendingRecord(planned),
     expiresAt: held.expiresAt,
     createdAt: held.createdAt,
     updatedAt: held.createdAt,
-    endedAt: null,
-    allocationStrategy: planned.allocationStrategy ?? null,
-    destinationPostalCode: planned.destinationPostalCode ?? null,
-    committedAt: null,
-    fulfilledAt: null,
   };
   return { reservation, lines, replayed: false };
 }
@@ -262,14 +354,7 @@ async function reserveOnce(
     const claim = await claimIdempotencyKey(uow, {
       scope: IDEMPOTENCY_SCOPE,
       key: command.idempotencyKey,
-      fingerprint: [
-        command.orderId,
-        command.lines,
-        command.ttlMs ?? null,
-        command.strategy ?? null,
-        command.destination ?? null,
-        command.allowSplit ?? null,
-      ],
+      fingerprint: fingerprintOf(command),
       retentionMs: deps.settings.idempotencyKeyRetentionMs,
     });
     if (claim.kind === 'replay') {
@@ -315,6 +400,18 @@ async function reserveOnce(
     await holdPlannedStock(uow, parts);
   }
   return { ...outcome, replayed: false };
+}
+
+/** What makes two reservation requests the same request, for their Idempotency-Key. */
+function fingerprintOf(command: ReserveCommand): readonly unknown[] {
+  return [
+    command.orderId,
+    command.lines,
+    command.ttlMs ?? null,
+    command.strategy ?? null,
+    command.destination ?? null,
+    command.allowSplit ?? null,
+  ];
 }
 
 interface StockPart {

@@ -9,8 +9,9 @@ import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
 /**
- * Group commit for new reservations: each batch is one call of inventory_reserve_batch_arrays
- * (migration 0011), one statement, one transaction, one WAL flush.
+ * Group commit for new reservations: each batch is one call of inventory_reserve_batch_keyed
+ * (migration 0014, 0011's batch that also claims Idempotency-Keys), one statement, one
+ * transaction, one WAL flush.
  */
 interface BatchRow {
   readonly ok: boolean;
@@ -20,6 +21,8 @@ interface BatchRow {
   readonly failed_code: string | null;
   readonly created_at: Date;
   readonly expires_at: Date;
+  readonly replay_hash: string | null;
+  readonly replay_answer: unknown;
 }
 
 export function createReservationBatcher(
@@ -37,36 +40,57 @@ export function createReservationBatcher(
     hold: () => db.hold(),
     async send(batch, connection) {
       const rows = await connection.queryPrepared<BatchRow>(
-        'inventory_reserve_batch_arrays',
+        'inventory_reserve_batch_keyed',
         RESERVE_BATCH_SQL,
         reserveBatchColumns(batch),
       );
-      return rows.map((row) =>
-        row.ok
-          ? { ok: true, createdAt: row.created_at, expiresAt: row.expires_at }
-          : {
-              ok: false,
-              code: failureCodeOf(row.failed_code),
-              itemId: row.failed_item_id ?? '',
-              warehouseId: row.failed_warehouse_id ?? '',
-              available: row.failed_available ?? 0,
-            },
-      );
+      return rows.map(resultOf);
     },
   });
 }
 
-export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_arrays($1::uuid[], $2::text[],
+function resultOf(row: BatchRow): BatchedReservationResult {
+  if (row.ok) {
+    return { ok: true, createdAt: row.created_at, expiresAt: row.expires_at };
+  }
+  if (row.failed_code === 'REPLAY') {
+    if (row.replay_hash === null) {
+      throw new Error('assertion failed: a replayed reservation came without its request hash');
+    }
+    return {
+      ok: false,
+      code: 'REPLAY',
+      stored: { requestHash: row.replay_hash, responseBody: row.replay_answer },
+    };
+  }
+  if (row.failed_code === 'KEY_BUSY') {
+    return { ok: false, code: 'KEY_BUSY' };
+  }
+  return {
+    ok: false,
+    code: failureCodeOf(row.failed_code),
+    itemId: row.failed_item_id ?? '',
+    warehouseId: row.failed_warehouse_id ?? '',
+    available: row.failed_available ?? 0,
+  };
+}
+
+export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_keyed($1::uuid[], $2::text[],
   $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::uuid[],
-  $11::text[], $12::bigint[], $13::int[], $14::bigint[], $15::uuid[], $16::text[])`;
+  $11::text[], $12::bigint[], $13::int[], $14::bigint[], $15::uuid[], $16::text[], $17::text,
+  $18::text[], $19::text[], $20::bigint[], $21::text[])`;
 
 /**
- * The arguments of inventory_reserve_batch_arrays (migration 0011): one array per column, the
+ * The arguments of inventory_reserve_batch_keyed (migration 0014): one array per column, the
  * requests' first, then their lines' in request order, each line with the 1-based position of its
  * request. PostgreSQL parses these once into the column types; a jsonb document of the same batch
  * cost it 26-38% more instructions (0011 has the counts). The bench calls it directly too.
+ *
+ * Then the Idempotency-Keys: their scope, and per request the key (NULL without one), the
+ * request's hash, the retention and the answer to store. A batch without keys sends NULL for all
+ * five, and the function skips the claims.
  */
-export function reserveBatchColumns(batch: readonly PlannedReservation[]): string[] {
+export function reserveBatchColumns(batch: readonly PlannedReservation[]): (string | null)[] {
   const ids: string[] = [];
   const orderIds: string[] = [];
   const ttls: number[] = [];
@@ -103,7 +127,7 @@ export function reserveBatchColumns(batch: readonly PlannedReservation[]): strin
       reasons.push(l.allocationReason);
     }
   });
-  return [
+  const columns = [
     ids,
     orderIds,
     ttls,
@@ -121,6 +145,31 @@ export function reserveBatchColumns(batch: readonly PlannedReservation[]): strin
     kitItems,
     reasons,
   ].map(arrayLiteral);
+  return [...columns, ...keyColumns(batch)];
+}
+
+function keyColumns(batch: readonly PlannedReservation[]): (string | null)[] {
+  const scope = batch.find((r) => r.idempotency !== undefined)?.idempotency?.scope;
+  if (scope === undefined) {
+    return [null, null, null, null, null];
+  }
+  const keys: (string | null)[] = [];
+  const hashes: (string | null)[] = [];
+  const retentions: (number | null)[] = [];
+  const answers: (string | null)[] = [];
+  for (const r of batch) {
+    const claim = r.idempotency;
+    if (claim !== undefined && claim.scope !== scope) {
+      throw new Error(
+        `assertion failed: one reservation batch claims keys in scopes ${scope} and ${claim.scope}`,
+      );
+    }
+    keys.push(claim?.key ?? null);
+    hashes.push(claim?.requestHash ?? null);
+    retentions.push(claim?.retentionMs ?? null);
+    answers.push(claim?.answer ?? null);
+  }
+  return [scope, ...[keys, hashes, retentions, answers].map(arrayLiteral)];
 }
 
 /** One request of inventory_reserve_batch's jsonb argument, the document form 0011 keeps. */

@@ -3,6 +3,8 @@ export interface HttpResult {
   readonly status: number;
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
   readonly body: any;
+  /** Response headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export async function post(
@@ -16,10 +18,17 @@ export async function post(
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() };
+  return resultOf(response);
 }
 
 export async function get(baseUrl: string, path: string): Promise<HttpResult> {
-  const response = await fetch(`${baseUrl}${path}`);
-  return { status: response.status, body: await response.json() };
+  return resultOf(await fetch(`${baseUrl}${path}`));
+}
+
+async function resultOf(response: Response): Promise<HttpResult> {
+  return {
+    status: response.status,
+    body: await response.json(),
+    headers: Object.fromEntries(response.headers),
+  };
 }

@@ -298,6 +298,54 @@ describe('two instances on one database', () => {
     assert.ok([...(await endingsPerReservation('multi-3')).values()].every((n) => n === 1));
   });
 
+  test('one Idempotency-Key sent four times over both instances holds stock once, or never', async () => {
+    await initProduct(t, 'multi-keyed', 20);
+    const keys = Array.from({ length: 30 }, (_, i) => `multi-keyed-${i}`);
+    // Each key's four requests alternate between the instances, so batches of both claim the
+    // same keys at once; 20 units for 30 keys, so some keys are refused.
+    const outcomes = await Promise.all(
+      keys.map((key, i) =>
+        Promise.all(
+          [0, 1, 2, 3].map((n) =>
+            post(
+              (i + n) % 2 === 0 ? baseUrl : secondUrl,
+              '/inventory/reserve',
+              { productId: 'multi-keyed', orderId: key, quantity: 1 },
+              { 'idempotency-key': key },
+            ),
+          ),
+        ),
+      ),
+    );
+    let held = 0;
+    for (const responses of outcomes) {
+      const statuses = [...new Set(responses.map((r) => r.status))];
+      // A key is either held once, and every request answers that reservation, or refused.
+      if (statuses[0] === 201) {
+        assert.deepEqual(statuses, [201]);
+        const ids = new Set(responses.map((r) => r.body.data.reservationId));
+        assert.equal(ids.size, 1);
+        assert.equal(
+          responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length,
+          3,
+        );
+        held++;
+      } else {
+        assert.deepEqual(statuses, [409], JSON.stringify(responses.map((r) => r.body)));
+      }
+    }
+    assert.equal(held, 20);
+    const rows = await t.db.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM reservations WHERE order_id LIKE 'multi-keyed-%'",
+    );
+    assert.deepEqual(rows, [{ n: 20 }]);
+    const stored = await t.db.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM idempotency_keys WHERE key LIKE 'multi-keyed-%'",
+    );
+    assert.deepEqual(stored, [{ n: 20 }]);
+    assert.equal((await stockOf(t, 'multi-keyed')).reservedQuantity, 20);
+  });
+
   test('both sweepers at once expire each reservation exactly once', async () => {
     await initProduct(t, 'multi-2', 1_000);
     const reservations = await Promise.all(

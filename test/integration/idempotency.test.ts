@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { UnitOfWork } from '../../src/app/ports.ts';
-import { reserveStock } from '../../src/app/reserve-stock.ts';
+import type { AppDeps, PlannedReservation, UnitOfWork } from '../../src/app/ports.ts';
+import { type ReserveCommand, reserveStock } from '../../src/app/reserve-stock.ts';
 import { initProduct, stockOf } from '../helpers/inventory-client.ts';
 import { useTestService } from '../helpers/test-service.ts';
 
@@ -141,27 +141,137 @@ function recording(uow: UnitOfWork, calls: string[]): UnitOfWork {
   });
 }
 
-test('a keyed reservation takes its stock row last, so the row stays locked only until the commit', async () => {
+/** The service's dependencies with a reservation batcher that refuses every plan for stock. */
+function refusingBatches(submitted: PlannedReservation[] = []): AppDeps {
+  return {
+    ...t.service.deps,
+    reservationBatcher: {
+      submit: async (planned) => {
+        submitted.push(planned);
+        const line = planned.lines[0];
+        return {
+          ok: false,
+          code: 'INSUFFICIENT_STOCK',
+          itemId: line?.itemId ?? '',
+          warehouseId: line?.warehouseId ?? '',
+          available: 0,
+        };
+      },
+      idle: async () => undefined,
+    },
+  };
+}
+
+function reserveCommand(productId: string, key: string): ReserveCommand {
+  return {
+    orderId: `order-${key}`,
+    lines: [{ ref: { productId, variantId: '' }, warehouseId: 'default', quantity: 2 }],
+    idempotencyKey: key,
+  };
+}
+
+const context = { actor: 'test', correlationId: undefined };
+
+test('a keyed reservation joins group commit: the batch claims its key, no transaction of its own', async () => {
+  await initProduct(t, 'idem-batched', 10);
+  const submitted: PlannedReservation[] = [];
+  let transactions = 0;
+  const deps: AppDeps = {
+    ...t.service.deps,
+    tx: {
+      run: (work) => {
+        transactions++;
+        return t.service.deps.tx.run(work);
+      },
+    },
+    reservationBatcher: {
+      submit: (planned) => {
+        submitted.push(planned);
+        return t.service.deps.reservationBatcher.submit(planned);
+      },
+      idle: () => t.service.deps.reservationBatcher.idle(),
+    },
+  };
+  const command = reserveCommand('idem-batched', 'key-idem-batched');
+  const first = await reserveStock(deps, command, context);
+  const again = await reserveStock(deps, command, context);
+  assert.equal(transactions, 0);
+  assert.deepEqual(
+    submitted.map((planned) => planned.idempotency?.key),
+    ['key-idem-batched', 'key-idem-batched'],
+  );
+  assert.equal(first.replayed, false);
+  assert.equal(again.replayed, true);
+  assert.deepEqual({ ...again, replayed: false }, first);
+  assert.equal((await stockOf(t, 'idem-batched')).reservedQuantity, 2);
+});
+
+test('a keyed request the batches refuse is asked again in its own transaction, which replays a stored answer', async () => {
+  await initProduct(t, 'idem-refused', 10);
+  const command = reserveCommand('idem-refused', 'key-idem-refused');
+  const first = await reserveStock(t.service.deps, command, context);
+  const submitted: PlannedReservation[] = [];
+  const retried = await reserveStock(refusingBatches(submitted), command, context);
+  assert.ok(submitted.length > 0, 'the batches were asked first');
+  assert.equal(retried.replayed, true);
+  assert.deepEqual({ ...retried, replayed: false }, first);
+  assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 2);
+  // A key the batches refused and nothing holds is decided afresh there, and can hold stock.
+  const fresh = await reserveStock(
+    refusingBatches(),
+    reserveCommand('idem-refused', 'key-idem-refused-2'),
+    context,
+  );
+  assert.equal(fresh.replayed, false);
+  assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 4);
+});
+
+test('replays answer the bytes of the original responses, on both reserve routes', async () => {
+  await initProduct(t, 'idem-bytes', 1_000);
+  const requests = Array.from({ length: 40 }, (_, i) =>
+    i % 2 === 0
+      ? {
+          url: '/inventory/reserve',
+          body: { productId: 'idem-bytes', orderId: `order-bytes-${i}`, quantity: 1 },
+          headers: { 'idempotency-key': `key-bytes-${i}` },
+        }
+      : {
+          // Seed 002's cart names no warehouse: it is planned before it joins a batch.
+          url: '/api/inventory/reservations',
+          body: {
+            order_id: `order-bytes-${i}`,
+            items: [{ product_id: 'idem-bytes', quantity: 1 }],
+          },
+          headers: { 'idempotency-key': `key-bytes-${i}` },
+        },
+  );
+  const send = () => Promise.all(requests.map((r) => t.request('POST', r.url, r.body, r.headers)));
+  const originals = await send();
+  const replays = await send();
+  assert.ok(
+    originals.every((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined),
+  );
+  assert.ok(replays.every((r) => r.headers['idempotent-replayed'] === 'true'));
+  assert.deepEqual(
+    replays.map((r) => [r.status, r.body]),
+    originals.map((r) => [r.status, r.body]),
+  );
+  assert.equal((await stockOf(t, 'idem-bytes')).reservedQuantity, 40);
+});
+
+test('a keyed reservation in its own transaction takes its stock row last, so the row stays locked only until the commit', async () => {
   await initProduct(t, 'idem-order', 10);
   const calls: string[] = [];
-  const deps = {
-    ...t.service.deps,
+  const refusing = refusingBatches();
+  // Refused by the batches, the request runs in a transaction of its own (recorded here).
+  const deps: AppDeps = {
+    ...refusing,
     tx: {
       run: <T>(work: (uow: UnitOfWork) => Promise<T>) =>
         t.service.deps.tx.run((uow) => work(recording(uow, calls))),
     },
   };
-  await reserveStock(
-    deps,
-    {
-      orderId: 'order-idem-order',
-      lines: [
-        { ref: { productId: 'idem-order', variantId: '' }, warehouseId: 'default', quantity: 2 },
-      ],
-      idempotencyKey: 'key-idem-order',
-    },
-    { actor: 'test', correlationId: undefined },
-  );
+  await reserveStock(deps, reserveCommand('idem-order', 'key-idem-order'), context);
   const writes = calls.filter((call) =>
     /^(stock|reservations|movements|idempotency)\.(reserve|insert|insertLines|append|saveResponse|claim)$/.test(
       call,

@@ -40,7 +40,7 @@ async function batchFunctionsWith(db: Database, setting: string): Promise<string
   const rows = await db.query<{ proname: string }>(
     `SELECT proname FROM pg_proc
      WHERE proname IN ('inventory_reserve_batch', 'inventory_reserve_batch_arrays',
-       'inventory_end_batch', 'inventory_end_batch_arrays')
+       'inventory_reserve_batch_keyed', 'inventory_end_batch', 'inventory_end_batch_arrays')
        AND $1 = ANY(proconfig)
      ORDER BY proname`,
     [setting],
@@ -434,10 +434,11 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
   });
 
   test('the batch functions skip the checks (0009); the next statement in their session is checked', async () => {
-    // The document forms only unpack and call the arrays forms (0011, 0013).
+    // The document forms only unpack and call the arrays forms (0011, 0013), and the reserve
+    // arrays form calls the keyed one (0014).
     assert.deepEqual(await batchFunctionsWith(db, 'inventory.references_checked=on'), [
       'inventory_end_batch_arrays',
-      'inventory_reserve_batch_arrays',
+      'inventory_reserve_batch_keyed',
     ]);
     // One connection, so every statement below runs in the session the batch ran in.
     const session = await open(database, 1);
@@ -469,6 +470,7 @@ describe('lines and ledger rows name a stock level that exists (checked per stat
       'inventory_end_batch_arrays',
       'inventory_reserve_batch',
       'inventory_reserve_batch_arrays',
+      'inventory_reserve_batch_keyed',
     ]);
     // A session of its own, not the service's pool (which turns JIT off for every connection),
     // that compiles every statement (every JIT threshold at 0) and sends itself the plan of every

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
 import pg from 'pg';
 import { commitReservation } from '../../src/app/end-reservation.ts';
-import type { EndRequest, PlannedReservation } from '../../src/app/ports.ts';
+import type { BatchedIdempotencyKey, EndRequest, PlannedReservation } from '../../src/app/ports.ts';
 import { arrayLiteral } from '../../src/db/array-literal.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEndBatcher, END_BATCH_SQL, endBatchColumns } from '../../src/db/end-batcher.ts';
@@ -241,7 +241,7 @@ describe('inventory_reserve_batch_arrays', () => {
         'SELECT name, statement FROM pg_prepared_statements',
       );
       assert.deepEqual(prepared, [
-        { name: 'inventory_reserve_batch_arrays', statement: RESERVE_BATCH_SQL },
+        { name: 'inventory_reserve_batch_keyed', statement: RESERVE_BATCH_SQL },
       ]);
     } finally {
       await single.close();
@@ -403,6 +403,241 @@ describe('inventory_reserve_batch_arrays', () => {
   });
 });
 
+describe('inventory_reserve_batch_keyed', () => {
+  /** `planned` with an Idempotency-Key, the request hash `hash` and a small answer to store. */
+  function keyed(planned: PlannedReservation, key: string, hash = 'hash'): PlannedReservation {
+    return {
+      ...planned,
+      idempotency: {
+        scope: 'reserve',
+        key,
+        requestHash: hash,
+        retentionMs: 3_600_000,
+        answer: JSON.stringify({ reservation: { id: planned.id, status: 'PENDING' }, lines: [] }),
+      },
+    };
+  }
+
+  interface KeyedRow {
+    ok: boolean;
+    failed_code: string | null;
+    created_at: Date;
+    expires_at: Date;
+    replay_hash: string | null;
+    replay_answer: unknown;
+  }
+
+  async function storedKeys(keys: readonly string[]) {
+    return db.query<{ key: string; request_hash: string; response_body: unknown }>(
+      `SELECT key, request_hash, response_body FROM idempotency_keys
+       WHERE scope = 'reserve' AND key = ANY($1) ORDER BY key`,
+      [keys],
+    );
+  }
+
+  async function reservationsOf(orderIds: readonly string[]): Promise<string[]> {
+    const rows = await db.query<{ order_id: string }>(
+      'SELECT order_id FROM reservations WHERE order_id = ANY($1) ORDER BY order_id',
+      [orderIds],
+    );
+    return rows.map((row) => row.order_id);
+  }
+
+  test('a batch claims new keys and stores their answers; a refusal leaves its key free; a stored key replays and takes nothing', async () => {
+    const item = await insertItem(db, { productId: 'keyed-batch' });
+    await stock(db, 'keyed-batch', { default: 5 });
+    const earlier = keyed(reservation([line(item, 1)], 'keyed-stored'), 'k-stored', 'h1');
+    const [first] = await db.query<KeyedRow>(RESERVE_BATCH_SQL, reserveBatchColumns([earlier]));
+    assert.equal(first?.ok, true);
+    const batch = [
+      keyed(reservation([line(item, 2)], 'keyed-new'), 'k-new'),
+      keyed(reservation([line(item, 3)], 'keyed-refused'), 'k-refused'),
+      reservation([line(item, 1)], 'keyed-none'),
+      // The stored key again, with another request: the batch answers the stored hash and answer
+      // and applies nothing; comparing the hashes is the caller's part.
+      keyed(reservation([line(item, 1)], 'keyed-replay'), 'k-stored', 'h2'),
+      // The key an earlier request of this batch claimed: busy, applied nothing.
+      keyed(reservation([line(item, 1)], 'keyed-busy'), 'k-new'),
+    ];
+    const rows = await db.query<KeyedRow>(RESERVE_BATCH_SQL, reserveBatchColumns(batch));
+    const [stored] = await storedKeys(['k-stored']);
+    assert.deepEqual(stored?.response_body, {
+      reservation: {
+        id: earlier.id,
+        status: 'PENDING',
+        createdAt: first?.created_at.toISOString(),
+        updatedAt: first?.created_at.toISOString(),
+        expiresAt: first?.expires_at.toISOString(),
+      },
+      lines: [],
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.ok, r.failed_code, r.replay_hash]),
+      [
+        [true, null, null],
+        [false, 'INSUFFICIENT_STOCK', null],
+        [true, null, null],
+        [false, 'REPLAY', 'h1'],
+        [false, 'KEY_BUSY', null],
+      ],
+    );
+    assert.deepEqual(rows[3]?.replay_answer, stored?.response_body);
+    // The replay's and the busy request's units stayed: 1 (first batch) + 2 + 1.
+    assert.equal(await reservedOf(item), 4);
+    assert.deepEqual(
+      await reservationsOf([
+        'keyed-stored',
+        'keyed-new',
+        'keyed-refused',
+        'keyed-none',
+        'keyed-replay',
+        'keyed-busy',
+      ]),
+      ['keyed-new', 'keyed-none', 'keyed-stored'],
+    );
+    const keys = await storedKeys(['k-new', 'k-refused', 'k-stored']);
+    assert.deepEqual(
+      keys.map((k) => [k.key, k.request_hash]),
+      [
+        ['k-new', 'hash'],
+        ['k-stored', 'h1'],
+      ],
+    );
+    // Timestamps as JSON.stringify writes the Date the driver reads: the replay answers the bytes
+    // the original response had.
+    const created = rows[0]?.created_at.toISOString();
+    assert.deepEqual(keys[0]?.response_body, {
+      reservation: {
+        id: batch[0]?.id,
+        status: 'PENDING',
+        createdAt: created,
+        updatedAt: created,
+        expiresAt: rows[0]?.expires_at.toISOString(),
+      },
+      lines: [],
+    });
+  });
+
+  test('a key another transaction holds is waited for: its commit makes a replay, its rollback a claim', async () => {
+    const item = await insertItem(db, { productId: 'keyed-held' });
+    await stock(db, 'keyed-held', { default: 5 });
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      for (const end of ['COMMIT', 'ROLLBACK'] as const) {
+        const key = `k-held-${end}`;
+        await holder.query('BEGIN');
+        await holder.query(
+          `INSERT INTO idempotency_keys (scope, key, request_hash, expires_at, response_body)
+           VALUES ('reserve', $1, 'held', now() + interval '1 hour', '{"held": true}')`,
+          [key],
+        );
+        const batch = db.query<KeyedRow>(
+          RESERVE_BATCH_SQL,
+          reserveBatchColumns([keyed(reservation([line(item, 1)], key), key, 'held')]),
+        );
+        await untilALockIsAwaited(db, `the batch waiting for ${key}`);
+        await holder.query(end);
+        const [row] = await batch;
+        if (end === 'COMMIT') {
+          assert.deepEqual([row?.failed_code, row?.replay_answer], ['REPLAY', { held: true }]);
+        } else {
+          assert.equal(row?.ok, true);
+        }
+      }
+    } finally {
+      await holder.end();
+    }
+    assert.equal(await reservedOf(item), 1);
+    assert.deepEqual(await reservationsOf(['k-held-COMMIT', 'k-held-ROLLBACK']), [
+      'k-held-ROLLBACK',
+    ]);
+  });
+
+  test('keys are claimed in key order, before any stock level is locked', async () => {
+    const item = await insertItem(db, { productId: 'keyed-order' });
+    await stock(db, 'keyed-order', { default: 5 });
+    const holder = new pg.Client({ connectionString: database.url });
+    const probe = new pg.Client({ connectionString: database.url });
+    await Promise.all([holder.connect(), probe.connect()]);
+    const claim = (client: pg.Client, key: string) =>
+      client.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, expires_at)
+         VALUES ('reserve', $1, 'other', now() + interval '1 hour') ON CONFLICT DO NOTHING`,
+        [key],
+      );
+    try {
+      await holder.query('BEGIN');
+      await claim(holder, 'k-order-b');
+      // The batch names b first; in key order it claims a before it waits for b.
+      const batch = db.query<KeyedRow>(
+        RESERVE_BATCH_SQL,
+        reserveBatchColumns([
+          keyed(reservation([line(item, 1)], 'order-b'), 'k-order-b'),
+          keyed(reservation([line(item, 1)], 'order-a'), 'k-order-a'),
+        ]),
+      );
+      await untilALockIsAwaited(db, 'the batch waiting for k-order-b');
+      await probe.query('BEGIN');
+      await probe.query("SET LOCAL lock_timeout = '200ms'");
+      // The stock level is not locked yet...
+      await probe.query(
+        "SELECT 1 FROM stock_levels WHERE item_id = $1 AND warehouse_id = 'default' FOR UPDATE NOWAIT",
+        [item],
+      );
+      // ...but a is claimed: inserting it waits for the batch, until the lock timeout.
+      await assert.rejects(
+        claim(probe, 'k-order-a'),
+        (error: { code?: string }) => error.code === '55P03',
+      );
+      await probe.query('ROLLBACK');
+      await holder.query('ROLLBACK');
+      assert.deepEqual(
+        (await batch).map((r) => r.ok),
+        [true, true],
+      );
+    } finally {
+      await Promise.all([holder.end(), probe.end()]);
+    }
+    assert.equal(await reservedOf(item), 2);
+  });
+
+  test('key arrays of another length than the requests, or keys without a scope, are refused; nothing changes', async () => {
+    const item = await insertItem(db, { productId: 'keyed-malformed' });
+    await stock(db, 'keyed-malformed', { default: 5 });
+    const columns = () =>
+      reserveBatchColumns([
+        keyed(reservation([line(item, 1)], 'malformed-1'), 'k-malformed-1'),
+        keyed(reservation([line(item, 1)], 'malformed-2'), 'k-malformed-2'),
+      ]);
+    const noScope = columns();
+    noScope[16] = null;
+    const shortKeys = columns();
+    shortKeys[17] = arrayLiteral(['k-malformed-1']);
+    const shortAnswers = columns();
+    shortAnswers[20] = arrayLiteral(['{}']);
+    for (const params of [noScope, shortKeys, shortAnswers]) {
+      await assert.rejects(db.query(RESERVE_BATCH_SQL, params), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, '22023');
+        assert.match(String(error), /the key arrays differ in length from the requests/);
+        return true;
+      });
+    }
+    assert.equal(await reservedOf(item), 0);
+    assert.deepEqual(await storedKeys(['k-malformed-1', 'k-malformed-2']), []);
+  });
+
+  test('one batch never claims keys of two scopes', () => {
+    const a = keyed(reservation([line(randomUUID(), 1)]), 'k-scope');
+    const b = keyed(reservation([line(randomUUID(), 1)]), 'k-scope');
+    const other = {
+      ...b,
+      idempotency: { ...(b.idempotency as BatchedIdempotencyKey), scope: 'x' },
+    };
+    assert.throws(() => reserveBatchColumns([a, other]), /claims keys in scopes reserve and x/);
+  });
+});
+
 describe('group commit on embedded PGlite', () => {
   test('requests read in one event-loop turn leave as one batch, though PGlite blocks the thread', async () => {
     const embedded = await openMemoryPglite();
@@ -431,6 +666,58 @@ describe('group commit on embedded PGlite', () => {
       );
       assert.equal(queries, 1);
       assert.equal(results.filter((r) => r.ok).length, 40);
+      assert.deepEqual(await findLedgerMismatches(embedded), []);
+    } finally {
+      await embedded.close();
+    }
+  });
+});
+
+describe('keyed group commit on embedded PGlite', () => {
+  test('keys are claimed and replayed, with the timestamps PGlite reads for the original', async () => {
+    const embedded = await openMemoryPglite();
+    try {
+      await migrate(embedded, silentLogger);
+      const item = await insertItem(embedded, { productId: 'embedded-keyed' });
+      await stock(embedded, 'embedded-keyed', { default: 100 });
+      const batcher = createReservationBatcher(embedded, {
+        batchSizeMax: 64,
+        logger: silentLogger,
+      });
+      for (let i = 0; i < 20; i++) {
+        const planned = reservation([line(item, 1)], `embedded-keyed-${i}`);
+        const claim = {
+          scope: 'reserve',
+          key: `embedded-key-${i}`,
+          requestHash: 'hash',
+          retentionMs: 60_000,
+          answer: JSON.stringify({ reservation: { id: planned.id }, lines: [] }),
+        };
+        const first = await batcher.submit({ ...planned, idempotency: claim });
+        const again = await batcher.submit({
+          ...reservation([line(item, 1)], `embedded-keyed-${i}`),
+          idempotency: claim,
+        });
+        assert.ok(first.ok);
+        assert.ok(!again.ok && again.code === 'REPLAY');
+        assert.deepEqual(again.stored, {
+          requestHash: 'hash',
+          responseBody: {
+            reservation: {
+              id: planned.id,
+              createdAt: first.createdAt.toISOString(),
+              updatedAt: first.createdAt.toISOString(),
+              expiresAt: first.expiresAt.toISOString(),
+            },
+            lines: [],
+          },
+        });
+      }
+      const rows = await embedded.query<{ reserved: number }>(
+        'SELECT reserved FROM stock_levels WHERE item_id = $1',
+        [item],
+      );
+      assert.deepEqual(rows, [{ reserved: 20 }]);
       assert.deepEqual(await findLedgerMismatches(embedded), []);
     } finally {
       await embedded.close();

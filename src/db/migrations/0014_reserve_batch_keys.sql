@@ -1,0 +1,346 @@
+-- Reservations that carry an Idempotency-Key (seed 003) join group commit. They ran in a
+-- transaction each, which claimed the key, planned, wrote the reservation and took the stock row,
+-- and held that row's lock until the commit's WAL flush: on one SKU they went through one flush at
+-- a time, 391/s where the same requests without a key ran 6,457/s (bench scenario
+-- hot-reserve-idempotent; docs/PERFORMANCE.md, ninth sitting).
+--
+-- inventory_reserve_batch_keyed is 0011's batch with five more arguments: the key scope, and per
+-- request its key (NULL for none), the hash of the request, how long the key is kept, and the
+-- answer to store for it (json text of the outcome, without its three timestamps, which the batch
+-- adds). With p_key NULL (no request of the batch has a key) it is 0011's batch. Otherwise:
+-- - Before any stock level, it claims each key once, for its first request in arrival order, in
+--   key order, as a transaction of its own claims its single key before its stock rows: keys then
+--   stock levels everywhere, and keys in one order, so two batches cannot deadlock on them. A key
+--   held by a transaction still open waits for its end, as a lone claim does.
+-- - A request whose key it could not claim is not applied: when the key is stored with an answer
+--   (committed by an earlier request), the result is REPLAY with the stored hash and answer, and
+--   the caller compares the hash (same request: replay; another: refused); when it is not
+--   (another request of this batch claimed it, or it was purged meanwhile), KEY_BUSY, and the
+--   caller sends the request again, to a later batch.
+-- - After the stock is decided, an accepted request's key gets its answer and a refused request's
+--   claim is deleted: a refusal leaves the key free, as a rolled-back transaction did.
+--
+-- inventory_reserve_batch_arrays (0011) becomes a wrapper that calls this function without keys,
+-- so the decision is written once; the jsonb wrapper calls it as before.
+--
+-- Timestamps in the stored answer are written as JSON.stringify writes a Date (UTC, milliseconds,
+-- truncated as the pg driver truncates microseconds), so a replay answers the same text as the
+-- original response.
+CREATE FUNCTION inventory_reserve_batch_keyed(
+  p_id uuid[],
+  p_order_id text[],
+  p_ttl_ms bigint[],
+  p_actor text[],
+  p_correlation_id text[],
+  p_strategy text[],
+  p_postal_code text[],
+  p_line_request integer[],
+  p_line_no integer[],
+  p_line_item uuid[],
+  p_line_warehouse text[],
+  p_line_quantity bigint[],
+  p_line_request_line integer[],
+  p_line_request_quantity bigint[],
+  p_line_kit_item uuid[],
+  p_line_reason text[],
+  p_key_scope text,
+  p_key text[],
+  p_key_hash text[],
+  p_key_retention_ms bigint[],
+  p_key_answer text[]
+)
+RETURNS TABLE (
+  request_index integer,
+  ok boolean,
+  failed_item_id uuid,
+  failed_warehouse_id text,
+  failed_available bigint,
+  failed_code text,
+  created_at timestamptz,
+  expires_at timestamptz,
+  replay_hash text,
+  replay_answer jsonb
+)
+LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET plan_cache_mode = force_generic_plan SET jit = off SET inventory.references_checked = 'on'
+AS $$
+-- The result columns share names with table columns; inside the body a bare name is the column.
+#variable_conflict use_column
+DECLARE
+  v_requests integer := coalesce(cardinality(p_id), 0);
+  v_lines integer := coalesce(cardinality(p_line_request), 0);
+  -- Per line: the position (1-based) of its stock level among the batch's distinct levels in key
+  -- order.
+  l_key integer[];
+  -- The distinct stock levels, in key order: the row address, availability (NULL when the level
+  -- does not exist), any refusal, and the units the accepted requests take.
+  k_item uuid[];
+  k_warehouse text[];
+  k_row tid[];
+  k_available bigint[];
+  k_refusal text[];
+  k_taken bigint[];
+  -- Per request (1-based): accepted, or the first line that did not fit and why.
+  r_ok boolean[] := array_fill(false, ARRAY[v_requests]);
+  r_item uuid[] := array_fill(NULL::uuid, ARRAY[v_requests]);
+  r_warehouse text[] := array_fill(NULL::text, ARRAY[v_requests]);
+  r_available bigint[] := array_fill(NULL::bigint, ARRAY[v_requests]);
+  r_code text[] := array_fill(NULL::text, ARRAY[v_requests]);
+  -- Per request: not applied because its key was not claimed, and the stored hash and answer
+  -- when the key holds one.
+  r_skip boolean[] := array_fill(false, ARRAY[v_requests]);
+  r_replay_hash text[] := array_fill(NULL::text, ARRAY[v_requests]);
+  r_replay_answer jsonb[] := array_fill(NULL::jsonb, ARRAY[v_requests]);
+  v_claimed integer[];
+  v_any_ok boolean := false;
+  v_pos integer := 1;
+  v_start integer;
+  v_failed_at integer;
+  v_key integer;
+BEGIN
+  IF coalesce(cardinality(p_order_id), 0) <> v_requests
+      OR coalesce(cardinality(p_ttl_ms), 0) <> v_requests
+      OR coalesce(cardinality(p_actor), 0) <> v_requests
+      OR coalesce(cardinality(p_correlation_id), 0) <> v_requests
+      OR coalesce(cardinality(p_strategy), 0) <> v_requests
+      OR coalesce(cardinality(p_postal_code), 0) <> v_requests THEN
+    RAISE EXCEPTION 'inventory_reserve_batch_keyed: the request arrays differ in length'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(cardinality(p_line_no), 0) <> v_lines
+      OR coalesce(cardinality(p_line_item), 0) <> v_lines
+      OR coalesce(cardinality(p_line_warehouse), 0) <> v_lines
+      OR coalesce(cardinality(p_line_quantity), 0) <> v_lines
+      OR coalesce(cardinality(p_line_request_line), 0) <> v_lines
+      OR coalesce(cardinality(p_line_request_quantity), 0) <> v_lines
+      OR coalesce(cardinality(p_line_kit_item), 0) <> v_lines
+      OR coalesce(cardinality(p_line_reason), 0) <> v_lines THEN
+    RAISE EXCEPTION 'inventory_reserve_batch_keyed: the line arrays differ in length'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_key IS NOT NULL AND (p_key_scope IS NULL
+      OR cardinality(p_key) <> v_requests
+      OR coalesce(cardinality(p_key_hash), 0) <> v_requests
+      OR coalesce(cardinality(p_key_retention_ms), 0) <> v_requests
+      OR coalesce(cardinality(p_key_answer), 0) <> v_requests) THEN
+    RAISE EXCEPTION 'inventory_reserve_batch_keyed: the key arrays differ in length from the '
+        'requests, or have no scope'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  IF p_key IS NOT NULL THEN
+    -- Claim each key for its first request, in key order (the Sort feeds the insert in order),
+    -- before any stock level is locked. A key another transaction holds waits for its end: then
+    -- DO NOTHING if it committed the key, or the insert if it rolled back.
+    WITH firsts AS (
+      SELECT DISTINCT ON (k.key) k.key, k.hash, k.retention_ms, k.i::integer AS i
+      FROM unnest(p_key, p_key_hash, p_key_retention_ms) WITH ORDINALITY
+        AS k(key, hash, retention_ms, i)
+      WHERE k.key IS NOT NULL
+      ORDER BY k.key, k.i
+    ), claimed AS (
+      INSERT INTO idempotency_keys (scope, key, request_hash, expires_at)
+      SELECT p_key_scope, f.key, f.hash, now() + f.retention_ms * interval '1 millisecond'
+      FROM firsts f
+      ORDER BY f.key
+      ON CONFLICT (scope, key) DO NOTHING
+      RETURNING key
+    )
+    SELECT coalesce(array_agg(f.i), '{}') INTO v_claimed
+    FROM firsts f JOIN claimed c ON c.key = f.key;
+
+    SELECT array_agg(k.key IS NOT NULL AND NOT (k.i::integer = ANY (v_claimed)) ORDER BY k.i)
+    INTO r_skip
+    FROM unnest(p_key) WITH ORDINALITY AS k(key, i);
+
+    -- A new statement, so a new snapshot: it sees the keys whose holders committed while the
+    -- claim waited. A row without an answer is this batch's own claim.
+    SELECT array_agg(s.request_hash ORDER BY k.i), array_agg(s.response_body ORDER BY k.i)
+    INTO r_replay_hash, r_replay_answer
+    FROM unnest(p_key, r_skip) WITH ORDINALITY AS k(key, skip, i)
+    LEFT JOIN idempotency_keys s ON k.skip AND s.scope = p_key_scope AND s.key = k.key
+      AND s.response_body IS NOT NULL;
+  END IF;
+
+  SELECT array_agg(x.key ORDER BY x.pos) INTO l_key
+  FROM (
+    SELECT u.pos, dense_rank() OVER (ORDER BY u.item_id, u.warehouse_id)::integer AS key
+    FROM unnest(p_line_item, p_line_warehouse) WITH ORDINALITY AS u(item_id, warehouse_id, pos)
+  ) x;
+
+  SELECT array_agg(d.item_id ORDER BY d.key), array_agg(d.warehouse_id ORDER BY d.key)
+  INTO k_item, k_warehouse
+  FROM (SELECT DISTINCT key, item_id, warehouse_id
+        FROM unnest(l_key, p_line_item, p_line_warehouse) AS u(key, item_id, warehouse_id)) d;
+  k_taken := array_fill(0::bigint, ARRAY[coalesce(cardinality(k_item), 0)]);
+
+  -- Lock every stock level the batch touches, one index lookup each, in key order (the nested
+  -- loop walks k in order), as every other writer takes them: batches from several instances
+  -- cannot deadlock.
+  SELECT array_agg(s.row_address ORDER BY k.key), array_agg(s.available ORDER BY k.key),
+    array_agg(s.refusal ORDER BY k.key)
+  INTO k_row, k_available, k_refusal
+  FROM unnest(k_item, k_warehouse) WITH ORDINALITY AS k(item_id, warehouse_id, key)
+  LEFT JOIN LATERAL (
+    SELECT s.ctid AS row_address,
+      s.on_hand - s.reserved - s.committed - s.damaged - s.safety_stock - s.backordered
+        AS available,
+      CASE WHEN s.item_sales_blocked THEN 'SALES_BLOCKED'
+           WHEN s.item_discontinued THEN 'ITEM_DISCONTINUED'
+           WHEN NOT w.active THEN 'WAREHOUSE_INACTIVE' END AS refusal
+    FROM stock_levels s
+    JOIN warehouses w ON w.id = s.warehouse_id
+    WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
+    FOR UPDATE OF s
+  ) s ON true;
+
+  -- Decide each request in arrival order against what earlier ones left. Its lines take their
+  -- units as they go (so two lines on one stock level count against each other); a request that
+  -- does not fit gives back what its earlier lines took.
+  FOR v_request IN 1 .. v_requests LOOP
+    IF r_skip[v_request] THEN
+      WHILE v_pos <= v_lines AND p_line_request[v_pos] = v_request LOOP
+        v_pos := v_pos + 1;
+      END LOOP;
+      r_code[v_request] :=
+        CASE WHEN r_replay_hash[v_request] IS NULL THEN 'KEY_BUSY' ELSE 'REPLAY' END;
+      CONTINUE;
+    END IF;
+    v_start := v_pos;
+    v_failed_at := NULL;
+    WHILE v_pos <= v_lines AND p_line_request[v_pos] = v_request LOOP
+      IF v_failed_at IS NULL THEN
+        v_key := l_key[v_pos];
+        IF k_available[v_key] IS NULL OR k_refusal[v_key] IS NOT NULL
+            OR k_available[v_key] < p_line_quantity[v_pos] THEN
+          v_failed_at := v_pos;
+          r_item[v_request] := p_line_item[v_pos];
+          r_warehouse[v_request] := p_line_warehouse[v_pos];
+          r_available[v_request] := GREATEST(coalesce(k_available[v_key], 0), 0);
+          r_code[v_request] := coalesce(k_refusal[v_key], 'INSUFFICIENT_STOCK');
+        ELSE
+          k_available[v_key] := k_available[v_key] - p_line_quantity[v_pos];
+          k_taken[v_key] := k_taken[v_key] + p_line_quantity[v_pos];
+        END IF;
+      END IF;
+      v_pos := v_pos + 1;
+    END LOOP;
+    IF v_failed_at IS NULL THEN
+      r_ok[v_request] := true;
+      v_any_ok := true;
+    ELSE
+      FOR v_undo IN v_start .. v_failed_at - 1 LOOP
+        k_available[l_key[v_undo]] := k_available[l_key[v_undo]] + p_line_quantity[v_undo];
+        k_taken[l_key[v_undo]] := k_taken[l_key[v_undo]] - p_line_quantity[v_undo];
+      END LOOP;
+    END IF;
+  END LOOP;
+  -- A line the loop did not reach names no request, or came after a later request's lines.
+  IF v_pos <= v_lines THEN
+    RAISE EXCEPTION 'inventory_reserve_batch_keyed: line % is not grouped in request order '
+        '(its request is %)', v_pos, p_line_request[v_pos]
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  IF v_any_ok THEN
+    UPDATE stock_levels s SET reserved = s.reserved + t.taken, updated_at = now()
+    FROM unnest(k_row, k_taken) AS t(row_address, taken)
+    WHERE t.taken > 0 AND s.ctid = t.row_address;
+
+    INSERT INTO reservations (id, order_id, expires_at, actor, correlation_id,
+      allocation_strategy, destination_postal_code)
+    SELECT r.id, r.order_id, now() + r.ttl_ms * interval '1 millisecond', r.actor,
+      r.correlation_id, r.strategy, r.postal_code
+    FROM unnest(p_id, p_order_id, p_ttl_ms, p_actor, p_correlation_id, p_strategy, p_postal_code,
+      r_ok) AS r(id, order_id, ttl_ms, actor, correlation_id, strategy, postal_code, ok)
+    WHERE r.ok;
+
+    INSERT INTO reservation_lines (reservation_id, line_no, item_id, warehouse_id, quantity,
+      request_line, request_quantity, kit_item_id, allocation_reason)
+    SELECT p_id[l.request], l.line_no, l.item_id, l.warehouse_id, l.quantity, l.request_line,
+      l.request_quantity, l.kit_item_id, l.reason
+    FROM unnest(p_line_request, p_line_no, p_line_item, p_line_warehouse, p_line_quantity,
+      p_line_request_line, p_line_request_quantity, p_line_kit_item, p_line_reason)
+      AS l(request, line_no, item_id, warehouse_id, quantity, request_line, request_quantity,
+        kit_item_id, reason)
+    WHERE r_ok[l.request];
+
+    INSERT INTO stock_movements (item_id, warehouse_id, kind, reserved_delta, reason,
+      reference_type, reference_id, reservation_id, actor, correlation_id)
+    SELECT l.item_id, l.warehouse_id, 'RESERVE', l.quantity, 'reserve', 'order',
+      p_order_id[l.request], p_id[l.request], p_actor[l.request], p_correlation_id[l.request]
+    FROM unnest(p_line_request, p_line_item, p_line_warehouse, p_line_quantity)
+      AS l(request, item_id, warehouse_id, quantity)
+    WHERE r_ok[l.request];
+  END IF;
+
+  IF p_key IS NOT NULL THEN
+    -- The claimed keys: an accepted request's stores its answer, a refused request's is given
+    -- back. Both find the key through the primary key.
+    UPDATE idempotency_keys s
+    SET response_body = jsonb_set(k.answer::jsonb, '{reservation}',
+      (k.answer::jsonb -> 'reservation') || jsonb_build_object(
+        'createdAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        'updatedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        'expiresAt', to_char((now() + k.ttl_ms * interval '1 millisecond') AT TIME ZONE 'UTC',
+          'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+    FROM unnest(p_key, p_key_answer, p_ttl_ms, r_ok, r_skip) AS k(key, answer, ttl_ms, ok, skip)
+    WHERE k.key IS NOT NULL AND k.ok AND s.scope = p_key_scope AND s.key = k.key;
+
+    DELETE FROM idempotency_keys s
+    USING unnest(p_key, r_ok, r_skip) AS k(key, ok, skip)
+    WHERE k.key IS NOT NULL AND NOT k.ok AND NOT k.skip AND s.scope = p_key_scope
+      AND s.key = k.key;
+  END IF;
+
+  RETURN QUERY
+  SELECT (r.i - 1)::integer, r_ok[r.i], r_item[r.i], r_warehouse[r.i], r_available[r.i],
+    r_code[r.i], now(), now() + r.ttl_ms * interval '1 millisecond', r_replay_hash[r.i],
+    r_replay_answer[r.i]
+  FROM unnest(p_ttl_ms) WITH ORDINALITY AS r(ttl_ms, i)
+  ORDER BY r.i;
+END;
+$$;
+
+
+-- 0011's function, now without a body of its own: the batch without keys.
+CREATE OR REPLACE FUNCTION inventory_reserve_batch_arrays(
+  p_id uuid[],
+  p_order_id text[],
+  p_ttl_ms bigint[],
+  p_actor text[],
+  p_correlation_id text[],
+  p_strategy text[],
+  p_postal_code text[],
+  p_line_request integer[],
+  p_line_no integer[],
+  p_line_item uuid[],
+  p_line_warehouse text[],
+  p_line_quantity bigint[],
+  p_line_request_line integer[],
+  p_line_request_quantity bigint[],
+  p_line_kit_item uuid[],
+  p_line_reason text[]
+)
+RETURNS TABLE (
+  request_index integer,
+  ok boolean,
+  failed_item_id uuid,
+  failed_warehouse_id text,
+  failed_available bigint,
+  failed_code text,
+  created_at timestamptz,
+  expires_at timestamptz
+)
+LANGUAGE sql
+SET jit = off
+AS $$
+  SELECT b.request_index, b.ok, b.failed_item_id, b.failed_warehouse_id, b.failed_available,
+    b.failed_code, b.created_at, b.expires_at
+  FROM inventory_reserve_batch_keyed(p_id, p_order_id, p_ttl_ms, p_actor, p_correlation_id,
+    p_strategy, p_postal_code, p_line_request, p_line_no, p_line_item, p_line_warehouse,
+    p_line_quantity, p_line_request_line, p_line_request_quantity, p_line_kit_item, p_line_reason,
+    NULL, NULL, NULL, NULL, NULL) b
+  ORDER BY b.request_index
+$$;
