@@ -627,6 +627,48 @@ describe('inventory_reserve_batch_keyed', () => {
     assert.deepEqual(await storedKeys(['k-malformed-1', 'k-malformed-2']), []);
   });
 
+  test('keys are looked up by index, however the table grew after the batch was first planned', async () => {
+    const item = await insertItem(db, { productId: 'keyed-grown' });
+    await stock(db, 'keyed-grown', { default: 100 });
+    // One connection: the batch's plans are made at its first call, while the table is small,
+    // and kept for the session (force_generic_plan).
+    const single = await openPostgres({ url: database.url, poolMax: 1, logger: silentLogger });
+    const batch = (n: number) =>
+      single.query(
+        RESERVE_BATCH_SQL,
+        reserveBatchColumns(
+          Array.from({ length: 10 }, (_, i) =>
+            keyed(reservation([line(item, 1)], `grown-${n}-${i}`), `k-grown-${n}-${i}`),
+          ),
+        ),
+      );
+    /** Rows of idempotency_keys read so far, through its indexes or by scanning. */
+    const rowsRead = async () => {
+      await single.query('SELECT pg_stat_force_next_flush()');
+      await single.query('SELECT 1');
+      const [row] = await single.query<{ n: number }>(
+        `SELECT (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::integer AS n
+         FROM pg_stat_user_tables WHERE relname = 'idempotency_keys'`,
+      );
+      return row?.n ?? -1;
+    };
+    try {
+      await batch(1);
+      await single.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, expires_at, response_body)
+         SELECT 'reserve', 'k-grown-filler-' || n, 'h', now() + interval '1 hour', '{}'
+         FROM generate_series(1, 5000) n`,
+      );
+      const before = await rowsRead();
+      await batch(2);
+      // Ten lookups find ten rows; a plan that scanned the table would read over 5,000.
+      assert.ok((await rowsRead()) - before < 100, 'the batch read the key table whole');
+    } finally {
+      await single.close();
+    }
+    assert.equal(await reservedOf(item), 20);
+  });
+
   test('one batch never claims keys of two scopes', () => {
     const a = keyed(reservation([line(randomUUID(), 1)]), 'k-scope');
     const b = keyed(reservation([line(randomUUID(), 1)]), 'k-scope');
