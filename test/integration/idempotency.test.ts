@@ -226,6 +226,44 @@ test('a keyed request the batches refuse is asked again in its own transaction, 
   assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 4);
 });
 
+test('a key another request of the same batch claimed is sent again; busy ten times, its own transaction decides', async () => {
+  await initProduct(t, 'idem-busy', 10);
+  /** The real batcher behind `busyTimes` KEY_BUSY answers. */
+  const busyFor = (busyTimes: number, submitted: PlannedReservation[]): AppDeps => ({
+    ...t.service.deps,
+    reservationBatcher: {
+      submit: (planned) => {
+        submitted.push(planned);
+        return submitted.length <= busyTimes
+          ? Promise.resolve({ ok: false, code: 'KEY_BUSY' })
+          : t.service.deps.reservationBatcher.submit(planned);
+      },
+      idle: () => t.service.deps.reservationBatcher.idle(),
+    },
+  });
+  const once: PlannedReservation[] = [];
+  const sentAgain = await reserveStock(
+    busyFor(1, once),
+    reserveCommand('idem-busy', 'key-idem-busy-1'),
+    context,
+  );
+  assert.equal(sentAgain.replayed, false);
+  // The same plan, sent twice.
+  assert.deepEqual(
+    once.map((planned) => planned.id),
+    [sentAgain.reservation.id, sentAgain.reservation.id],
+  );
+  const always: PlannedReservation[] = [];
+  const decided = await reserveStock(
+    busyFor(Number.POSITIVE_INFINITY, always),
+    reserveCommand('idem-busy', 'key-idem-busy-2'),
+    context,
+  );
+  assert.equal(always.length, 10);
+  assert.equal(decided.replayed, false);
+  assert.equal((await stockOf(t, 'idem-busy')).reservedQuantity, 4);
+});
+
 test('replays answer the bytes of the original responses, on both reserve routes', async () => {
   await initProduct(t, 'idem-bytes', 1_000);
   const requests = Array.from({ length: 40 }, (_, i) =>
