@@ -1,8 +1,9 @@
 -- Reservations that carry an Idempotency-Key (seed 003) join group commit. They ran in a
 -- transaction each, which claimed the key, planned, wrote the reservation and took the stock row,
 -- and held that row's lock until the commit's WAL flush: on one SKU they went through one flush at
--- a time, 391/s where the same requests without a key ran 6,457/s (bench scenario
--- hot-reserve-idempotent; docs/PERFORMANCE.md, ninth sitting).
+-- a time. Bench scenario hot-reserve-idempotent (a new key on every request, one SKU) ran 324-463/s
+-- that way and 2,817-3,064/s through this function, in three alternating pairs
+-- (docs/PERFORMANCE.md, ninth sitting).
 --
 -- inventory_reserve_batch_keyed is 0011's batch with five more arguments: the key scope, and per
 -- request its key (NULL for none), the hash of the request, how long the key is kept, and the
@@ -12,13 +13,16 @@
 --   key order, as a transaction of its own claims its single key before its stock rows: keys then
 --   stock levels everywhere, and keys in one order, so two batches cannot deadlock on them. A key
 --   held by a transaction still open waits for its end, as a lone claim does.
--- - A request whose key it could not claim is not applied: when the key is stored with an answer
---   (committed by an earlier request), the result is REPLAY with the stored hash and answer, and
---   the caller compares the hash (same request: replay; another: refused); when it is not
---   (another request of this batch claimed it, or it was purged meanwhile), KEY_BUSY, and the
---   caller sends the request again, to a later batch.
+-- - Then it reads each request's key, one index lookup each. The row this transaction inserted
+--   (its xmin) is the claim of the key's first request. A request whose key it did not claim is
+--   not applied: when the key is stored with an answer (committed by an earlier request), the
+--   result is REPLAY with the stored hash and answer, and the caller compares the hash (same
+--   request: replay; another: refused); when it is not (another request of this batch claimed it,
+--   or it was purged meanwhile), KEY_BUSY, and the caller sends the request again, to a later
+--   batch.
 -- - After the stock is decided, an accepted request's key gets its answer and a refused request's
---   claim is deleted: a refusal leaves the key free, as a rolled-back transaction did.
+--   claim is deleted, both by the row address the lookup returned: a refusal leaves the key free,
+--   as a rolled-back transaction did.
 --
 -- inventory_reserve_batch_arrays (0011) becomes a wrapper that calls this function without keys,
 -- so the decision is written once; the jsonb wrapper calls it as before.
@@ -89,11 +93,15 @@ DECLARE
   r_code text[] := array_fill(NULL::text, ARRAY[v_requests]);
   -- Per request: not applied because its key was not claimed, and the stored hash and answer
   -- when the key holds one.
-  r_skip boolean[] := array_fill(false, ARRAY[v_requests]);
-  r_replay_hash text[] := array_fill(NULL::text, ARRAY[v_requests]);
-  r_replay_answer jsonb[] := array_fill(NULL::jsonb, ARRAY[v_requests]);
+  -- (NULL when the batch has no keys: nothing is skipped or replayed.)
+  r_skip boolean[];
+  r_replay_hash text[];
+  r_replay_answer jsonb[];
   -- Per request: the address of the key row this batch inserted for it (its claim).
-  r_claim tid[] := array_fill(NULL::tid, ARRAY[v_requests]);
+  r_claim tid[];
+  v_keyed boolean := p_key IS NOT NULL;
+  -- When the batch applies its reservations, as JSON.stringify writes a Date.
+  v_now_json text;
   v_any_ok boolean := false;
   v_pos integer := 1;
   v_start integer;
@@ -120,7 +128,7 @@ BEGIN
     RAISE EXCEPTION 'inventory_reserve_batch_keyed: the line arrays differ in length'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF p_key IS NOT NULL AND (p_key_scope IS NULL
+  IF v_keyed AND (p_key_scope IS NULL
       OR cardinality(p_key) <> v_requests
       OR coalesce(cardinality(p_key_hash), 0) <> v_requests
       OR coalesce(cardinality(p_key_retention_ms), 0) <> v_requests
@@ -130,7 +138,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
-  IF p_key IS NOT NULL THEN
+  IF v_keyed THEN
     -- Claim each key for its first request, in key order (the Sort feeds the insert in order),
     -- before any stock level is locked. A key another transaction holds waits for its end: then
     -- DO NOTHING if it committed the key, or the insert if it rolled back.
@@ -143,9 +151,9 @@ BEGIN
     ORDER BY k.key, k.i
     ON CONFLICT (scope, key) DO NOTHING;
 
-    -- Then each request's key, one index lookup each. A join would be planned once, while the
-    -- table was small (force_generic_plan), as a scan of the whole table: 2.2 ms for 64 keys on an
-    -- empty one, 212 ms once it held 19,000 (auto_explain). A new statement, so a new snapshot: it sees the keys whose
+    -- Then each request's key, one index lookup each. A join was planned once per session, while
+    -- the table was small (force_generic_plan), as a scan of every key: PostgreSQL spent 1.7 ms of
+    -- CPU per keyed reservation in the bench once the table had grown (docs/PERFORMANCE.md). A new statement, so a new snapshot: it sees the keys whose
     -- holders committed while the claim waited. The row this transaction inserted (xmin) is the
     -- claim of the key's first request; a later request with that key is busy.
     SELECT array_agg(k.key IS NOT NULL AND NOT coalesce(s.ours AND k.nth = 1, false) ORDER BY k.i),
@@ -205,7 +213,7 @@ BEGIN
   -- units as they go (so two lines on one stock level count against each other); a request that
   -- does not fit gives back what its earlier lines took.
   FOR v_request IN 1 .. v_requests LOOP
-    IF r_skip[v_request] THEN
+    IF v_keyed AND r_skip[v_request] THEN
       WHILE v_pos <= v_lines AND p_line_request[v_pos] = v_request LOOP
         v_pos := v_pos + 1;
       END LOOP;
@@ -281,18 +289,20 @@ BEGIN
     WHERE r_ok[l.request];
   END IF;
 
-  IF p_key IS NOT NULL THEN
+  IF v_keyed THEN
     -- The claimed keys, by the row address the lookup returned (the rows are this transaction's,
     -- so nobody else can move them): an accepted request's stores its answer, a refused request's
     -- is given back.
+    v_now_json := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
     UPDATE idempotency_keys s
-    SET response_body = jsonb_set(k.answer::jsonb, '{reservation}',
-      (k.answer::jsonb -> 'reservation') || jsonb_build_object(
-        'createdAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'updatedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    SET response_body = jsonb_set(a.answer, '{reservation}',
+      (a.answer -> 'reservation') || jsonb_build_object('createdAt', v_now_json,
+        'updatedAt', v_now_json,
         'expiresAt', to_char((now() + k.ttl_ms * interval '1 millisecond') AT TIME ZONE 'UTC',
           'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
     FROM unnest(r_claim, p_key_answer, p_ttl_ms, r_ok) AS k(row_address, answer, ttl_ms, ok)
+    -- The answer is parsed once (OFFSET 0 keeps the planner from copying the cast into both uses).
+    CROSS JOIN LATERAL (SELECT k.answer::jsonb AS answer OFFSET 0) a
     WHERE k.ok AND s.ctid = k.row_address;
 
     DELETE FROM idempotency_keys s
