@@ -4,9 +4,11 @@ import { newId } from '../../src/main/new-id.ts';
 import { cpuMillisBetween, postgresCpuMillis } from './cpu.ts';
 
 /**
- * PostgreSQL's side of a reservation, without the service: `connections` clients each call
- * inventory_reserve_batch_arrays (migration 0011), as the service does, with `batchSize` one-line
- * reservations of one unit of a random item from `itemIds`, back to back, for `durationMs`.
+ * PostgreSQL's side of a reservation, without the service: `connections` clients each call the
+ * service's reserve batch statement (RESERVE_BATCH_SQL: inventory_reserve_batch_keyed since
+ * migration 0014, here without keys, as the service sends a batch whose requests carry none) with
+ * `batchSize` one-line reservations of one unit of a random item from `itemIds`, back to back, for
+ * `durationMs`.
  * Through the service, PostgreSQL's backends wait for the service most of the time, so a
  * difference in what each reservation costs PostgreSQL (a larger database) hardly shows in
  * requests/s; here it does.

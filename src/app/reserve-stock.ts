@@ -58,8 +58,11 @@ class PlanOutdated extends Error {}
 /** A batch answered KEY_BUSY this often in a row: the request's own transaction waits instead. */
 class KeyStillBusy extends Error {}
 
-/** A request's Idempotency-Key, before the answer to store for it is known. */
-type KeyClaim = Omit<BatchedIdempotencyKey, 'answer'>;
+/**
+ * A request's Idempotency-Key, before the answer to store for it is known. `checked` is set once a
+ * batch claimed the key and refused the request: the key held no answer then.
+ */
+type KeyClaim = Omit<BatchedIdempotencyKey, 'answer'> & { checked: boolean };
 
 /**
  * Holds stock for an order, all lines or none. The cart is planned from a snapshot (which item,
@@ -69,7 +72,7 @@ type KeyClaim = Omit<BatchedIdempotencyKey, 'answer'>;
  *   is claimed by that batch, before it takes any stock, and the answer stored with the
  *   reservation; a key that already holds an answer replays it (or is refused as reused);
  * - in its own transaction when it carries backorders (their cap is checked under a lock on the
- *   item), and when a keyed request was refused by the batches (below).
+ *   item), and when a keyed request was refused before any batch saw its key (below).
  * If planned units were taken meanwhile, nothing is kept and the plan is made again from fresh
  * numbers (a few times at most); a stale plan can fail, never oversell.
  */
@@ -89,17 +92,20 @@ export async function reserveStock(
     key: command.idempotencyKey,
     requestHash: hashFingerprint(fingerprintOf(command)),
     retentionMs: deps.settings.idempotencyKeyRetentionMs,
+    checked: false,
   };
   let outcome: ReserveOutcome | undefined;
   try {
     outcome = await reserveBatched(deps, command, context, key);
   } catch (error) {
     // A refusal of a keyed request is not final until its key was asked: the request may be the
-    // retry of one that took the last units, or that one may still be in flight. Its own
-    // transaction claims the key first, waiting for any holder, and replays a stored answer;
-    // otherwise it decides afresh, and a refusal there rolls the claim back: the key stays free.
+    // retry of one that took the last units, refused by the plan before any batch saw the key. Its
+    // own transaction claims the key first, waiting for any holder, and replays a stored answer;
+    // otherwise it decides afresh, and a refusal there rolls the claim back: the key stays free. A
+    // batch that refused the request had claimed the key first, so that refusal stands.
     const refused = error instanceof DomainError && error.code !== 'IDEMPOTENCY_KEY_REUSED';
-    if (!refused && !(error instanceof KeyStillBusy)) {
+    const askAgain = (refused && !key.checked) || error instanceof KeyStillBusy;
+    if (!askAgain) {
       throw error;
     }
   }
@@ -252,7 +258,13 @@ async function submitPlanned(
   const idempotency =
     key === undefined
       ? undefined
-      : { ...key, answer: JSON.stringify({ reservation: pendingRecord(planned), lines }) };
+      : {
+          scope: key.scope,
+          key: key.key,
+          requestHash: key.requestHash,
+          retentionMs: key.retentionMs,
+          answer: JSON.stringify({ reservation: pendingRecord(planned), lines }),
+        };
   for (let attempt = 1; ; attempt++) {
     const result = await deps.reservationBatcher.submit({ ...planned, idempotency });
     if (result.ok) {
@@ -260,6 +272,9 @@ async function submitPlanned(
       return heldOutcome(planned, lines, result);
     }
     if (result.code !== 'REPLAY' && result.code !== 'KEY_BUSY') {
+      if (key !== undefined) {
+        key.checked = true;
+      }
       return result;
     }
     if (key === undefined) {

@@ -206,7 +206,7 @@ function failureCodeOf(code: string | null): (typeof FAILURE_CODES)[number] {
   const known = FAILURE_CODES.find((candidate) => candidate === code);
   if (known === undefined) {
     throw new Error(
-      `assertion failed: inventory_reserve_batch_arrays answered failure code ${code}`,
+      `assertion failed: inventory_reserve_batch_keyed answered failure code ${code}`,
     );
   }
   return known;

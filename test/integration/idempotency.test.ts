@@ -141,23 +141,44 @@ function recording(uow: UnitOfWork, calls: string[]): UnitOfWork {
   });
 }
 
-/** The service's dependencies with a reservation batcher that refuses every plan for stock. */
-function refusingBatches(submitted: PlannedReservation[] = []): AppDeps {
+/** The service's dependencies with a reservation batcher that records what it is sent. */
+function recordingBatches(submitted: PlannedReservation[]): AppDeps {
   return {
     ...t.service.deps,
     reservationBatcher: {
-      submit: async (planned) => {
+      submit: (planned) => {
         submitted.push(planned);
-        const line = planned.lines[0];
-        return {
-          ok: false,
-          code: 'INSUFFICIENT_STOCK',
-          itemId: line?.itemId ?? '',
-          warehouseId: line?.warehouseId ?? '',
-          available: 0,
-        };
+        return t.service.deps.reservationBatcher.submit(planned);
       },
-      idle: async () => undefined,
+      idle: () => t.service.deps.reservationBatcher.idle(),
+    },
+  };
+}
+
+/**
+ * The service's dependencies with an item cache that finds no item, so that planning refuses a
+ * cart before any batch sees it (as for a product whose sales were blocked after a reservation).
+ */
+function refusedByThePlan(submitted: PlannedReservation[]): AppDeps {
+  const nothing = async (refs: readonly unknown[]) => refs.map(() => undefined);
+  return {
+    ...recordingBatches(submitted),
+    cartItems: { resolve: nothing, reload: nothing },
+  };
+}
+
+/** The real batcher behind `busyTimes` KEY_BUSY answers. */
+function busyFor(busyTimes: number, submitted: PlannedReservation[]): AppDeps {
+  return {
+    ...t.service.deps,
+    reservationBatcher: {
+      submit: (planned) => {
+        submitted.push(planned);
+        return submitted.length <= busyTimes
+          ? Promise.resolve({ ok: false, code: 'KEY_BUSY' })
+          : t.service.deps.reservationBatcher.submit(planned);
+      },
+      idle: () => t.service.deps.reservationBatcher.idle(),
     },
   };
 }
@@ -177,19 +198,12 @@ test('a keyed reservation joins group commit: the batch claims its key, no trans
   const submitted: PlannedReservation[] = [];
   let transactions = 0;
   const deps: AppDeps = {
-    ...t.service.deps,
+    ...recordingBatches(submitted),
     tx: {
       run: (work) => {
         transactions++;
         return t.service.deps.tx.run(work);
       },
-    },
-    reservationBatcher: {
-      submit: (planned) => {
-        submitted.push(planned);
-        return t.service.deps.reservationBatcher.submit(planned);
-      },
-      idle: () => t.service.deps.reservationBatcher.idle(),
     },
   };
   const command = reserveCommand('idem-batched', 'key-idem-batched');
@@ -206,19 +220,18 @@ test('a keyed reservation joins group commit: the batch claims its key, no trans
   assert.equal((await stockOf(t, 'idem-batched')).reservedQuantity, 2);
 });
 
-test('a keyed request the batches refuse is asked again in its own transaction, which replays a stored answer', async () => {
+test('a keyed request refused before any batch saw its key is asked again in its own transaction, which replays a stored answer', async () => {
   await initProduct(t, 'idem-refused', 10);
   const command = reserveCommand('idem-refused', 'key-idem-refused');
   const first = await reserveStock(t.service.deps, command, context);
   const submitted: PlannedReservation[] = [];
-  const retried = await reserveStock(refusingBatches(submitted), command, context);
-  assert.ok(submitted.length > 0, 'the batches were asked first');
+  const retried = await reserveStock(refusedByThePlan(submitted), command, context);
+  assert.deepEqual(submitted, [], 'no batch saw it');
   assert.equal(retried.replayed, true);
   assert.deepEqual({ ...retried, replayed: false }, first);
-  assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 2);
-  // A key the batches refused and nothing holds is decided afresh there, and can hold stock.
+  // Without a stored answer the transaction decides afresh, from the tables: the item is there.
   const fresh = await reserveStock(
-    refusingBatches(),
+    refusedByThePlan([]),
     reserveCommand('idem-refused', 'key-idem-refused-2'),
     context,
   );
@@ -226,21 +239,31 @@ test('a keyed request the batches refuse is asked again in its own transaction, 
   assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 4);
 });
 
+test('a keyed request a batch refused is not asked again: the batch had claimed its key', async () => {
+  await initProduct(t, 'idem-sold-out', 1);
+  let transactions = 0;
+  const submitted: PlannedReservation[] = [];
+  const deps: AppDeps = {
+    ...recordingBatches(submitted),
+    tx: {
+      run: (work) => {
+        transactions++;
+        return t.service.deps.tx.run(work);
+      },
+    },
+  };
+  await assert.rejects(
+    reserveStock(deps, reserveCommand('idem-sold-out', 'key-idem-sold-out'), context),
+    (error: { code?: string }) => error.code === 'INSUFFICIENT_STOCK',
+  );
+  assert.ok(submitted.length > 0);
+  assert.equal(transactions, 0);
+  const keys = await t.db.query("SELECT 1 FROM idempotency_keys WHERE key = 'key-idem-sold-out'");
+  assert.equal(keys.length, 0, 'the refused request left its key free');
+});
+
 test('a key another request of the same batch claimed is sent again; busy ten times, its own transaction decides', async () => {
   await initProduct(t, 'idem-busy', 10);
-  /** The real batcher behind `busyTimes` KEY_BUSY answers. */
-  const busyFor = (busyTimes: number, submitted: PlannedReservation[]): AppDeps => ({
-    ...t.service.deps,
-    reservationBatcher: {
-      submit: (planned) => {
-        submitted.push(planned);
-        return submitted.length <= busyTimes
-          ? Promise.resolve({ ok: false, code: 'KEY_BUSY' })
-          : t.service.deps.reservationBatcher.submit(planned);
-      },
-      idle: () => t.service.deps.reservationBatcher.idle(),
-    },
-  });
   const once: PlannedReservation[] = [];
   const sentAgain = await reserveStock(
     busyFor(1, once),
@@ -300,10 +323,9 @@ test('replays answer the bytes of the original responses, on both reserve routes
 test('a keyed reservation in its own transaction takes its stock row last, so the row stays locked only until the commit', async () => {
   await initProduct(t, 'idem-order', 10);
   const calls: string[] = [];
-  const refusing = refusingBatches();
-  // Refused by the batches, the request runs in a transaction of its own (recorded here).
+  // Answered KEY_BUSY by every batch, the request runs in a transaction of its own (recorded here).
   const deps: AppDeps = {
-    ...refusing,
+    ...busyFor(Number.POSITIVE_INFINITY, []),
     tx: {
       run: <T>(work: (uow: UnitOfWork) => Promise<T>) =>
         t.service.deps.tx.run((uow) => work(recording(uow, calls))),

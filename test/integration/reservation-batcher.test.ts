@@ -28,7 +28,10 @@ import { untilALockIsAwaited } from '../helpers/lock-waits.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { silentLogger, startTestService } from '../helpers/test-service.ts';
 
-/** Group commit: inventory_reserve_batch_arrays and the batcher that feeds it. */
+/**
+ * Group commit: the reserve batch (inventory_reserve_batch_keyed, which 0011's
+ * inventory_reserve_batch_arrays now wraps), the end batch and the batchers that feed them.
+ */
 let database: TestDatabase;
 let db: Database;
 let queries = 0;
