@@ -155,6 +155,22 @@ function recordingBatches(submitted: PlannedReservation[]): AppDeps {
   };
 }
 
+/** `recordingBatches`, also counting the transactions the use case runs of its own. */
+function observed() {
+  const submitted: PlannedReservation[] = [];
+  const seen = { submitted, transactions: 0 };
+  const deps: AppDeps = {
+    ...recordingBatches(submitted),
+    tx: {
+      run: (work) => {
+        seen.transactions++;
+        return t.service.deps.tx.run(work);
+      },
+    },
+  };
+  return { deps, seen };
+}
+
 /**
  * The service's dependencies with an item cache that finds no item, so that planning refuses a
  * cart before any batch sees it (as for a product whose sales were blocked after a reservation).
@@ -195,23 +211,13 @@ const context = { actor: 'test', correlationId: undefined };
 
 test('a keyed reservation joins group commit: the batch claims its key, no transaction of its own', async () => {
   await initProduct(t, 'idem-batched', 10);
-  const submitted: PlannedReservation[] = [];
-  let transactions = 0;
-  const deps: AppDeps = {
-    ...recordingBatches(submitted),
-    tx: {
-      run: (work) => {
-        transactions++;
-        return t.service.deps.tx.run(work);
-      },
-    },
-  };
+  const { deps, seen } = observed();
   const command = reserveCommand('idem-batched', 'key-idem-batched');
   const first = await reserveStock(deps, command, context);
   const again = await reserveStock(deps, command, context);
-  assert.equal(transactions, 0);
+  assert.equal(seen.transactions, 0);
   assert.deepEqual(
-    submitted.map((planned) => planned.idempotency?.key),
+    seen.submitted.map((planned) => planned.idempotency?.key),
     ['key-idem-batched', 'key-idem-batched'],
   );
   assert.equal(first.replayed, false);
@@ -241,23 +247,13 @@ test('a keyed request refused before any batch saw its key is asked again in its
 
 test('a keyed request a batch refused is not asked again: the batch had claimed its key', async () => {
   await initProduct(t, 'idem-sold-out', 1);
-  let transactions = 0;
-  const submitted: PlannedReservation[] = [];
-  const deps: AppDeps = {
-    ...recordingBatches(submitted),
-    tx: {
-      run: (work) => {
-        transactions++;
-        return t.service.deps.tx.run(work);
-      },
-    },
-  };
+  const { deps, seen } = observed();
   await assert.rejects(
     reserveStock(deps, reserveCommand('idem-sold-out', 'key-idem-sold-out'), context),
     (error: { code?: string }) => error.code === 'INSUFFICIENT_STOCK',
   );
-  assert.ok(submitted.length > 0);
-  assert.equal(transactions, 0);
+  assert.ok(seen.submitted.length > 0);
+  assert.equal(seen.transactions, 0);
   const keys = await t.db.query("SELECT 1 FROM idempotency_keys WHERE key = 'key-idem-sold-out'");
   assert.equal(keys.length, 0, 'the refused request left its key free');
 });

@@ -605,7 +605,7 @@ describe('inventory_reserve_batch_keyed', () => {
     assert.equal(await reservedOf(item), 2);
   });
 
-  test('key arrays of another length than the requests, or keys without a scope, are refused; nothing changes', async () => {
+  test('key arrays of another length than the requests, keys without a scope or a key without an answer are refused; nothing changes', async () => {
     const item = await insertItem(db, { productId: 'keyed-malformed' });
     await stock(db, 'keyed-malformed', { default: 5 });
     const columns = () =>
@@ -619,10 +619,17 @@ describe('inventory_reserve_batch_keyed', () => {
     shortKeys[17] = arrayLiteral(['k-malformed-1']);
     const shortAnswers = columns();
     shortAnswers[20] = arrayLiteral(['{}']);
-    for (const params of [noScope, shortKeys, shortAnswers]) {
+    const noAnswer = columns();
+    noAnswer[20] = arrayLiteral(['{}', null]);
+    for (const [params, message] of [
+      [noScope, /the key arrays differ in length from the requests, or have no scope/],
+      [shortKeys, /the key arrays differ in length from the requests/],
+      [shortAnswers, /the key arrays differ in length from the requests/],
+      [noAnswer, /a request with a key has no answer to store/],
+    ] as const) {
       await assert.rejects(db.query(RESERVE_BATCH_SQL, params), (error: unknown) => {
         assert.equal((error as { code?: string }).code, '22023');
-        assert.match(String(error), /the key arrays differ in length from the requests/);
+        assert.match(String(error), message);
         return true;
       });
     }

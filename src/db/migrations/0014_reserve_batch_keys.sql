@@ -92,8 +92,7 @@ DECLARE
   r_available bigint[] := array_fill(NULL::bigint, ARRAY[v_requests]);
   r_code text[] := array_fill(NULL::text, ARRAY[v_requests]);
   -- Per request: not applied because its key was not claimed, and the stored hash and answer
-  -- when the key holds one.
-  -- (NULL when the batch has no keys: nothing is skipped or replayed.)
+  -- when the key holds one (all NULL when the batch has no keys: nothing is skipped or replayed).
   r_skip boolean[];
   r_replay_hash text[];
   r_replay_answer jsonb[];
@@ -137,6 +136,13 @@ BEGIN
         'requests, or have no scope'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- A key without an answer would be stored without one, and replay nothing ever after.
+  IF v_keyed AND EXISTS (
+      SELECT 1 FROM unnest(p_key, p_key_answer) AS k(key, answer)
+      WHERE k.key IS NOT NULL AND k.answer IS NULL) THEN
+    RAISE EXCEPTION 'inventory_reserve_batch_keyed: a request with a key has no answer to store'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
 
   IF v_keyed THEN
     -- Claim each key for its first request, in key order (the Sort feeds the insert in order),
@@ -151,11 +157,12 @@ BEGIN
     ORDER BY k.key, k.i
     ON CONFLICT (scope, key) DO NOTHING;
 
-    -- Then each request's key, one index lookup each. A join was planned once per session, while
-    -- the table was small (force_generic_plan), as a scan of every key: PostgreSQL spent 1.7 ms of
-    -- CPU per keyed reservation in the bench once the table had grown (docs/PERFORMANCE.md). A new statement, so a new snapshot: it sees the keys whose
-    -- holders committed while the claim waited. The row this transaction inserted (xmin) is the
-    -- claim of the key's first request; a later request with that key is busy.
+    -- Then each request's key, one index lookup each. (A join was planned once per session,
+    -- while the table was small (force_generic_plan), as a scan of every key: PostgreSQL spent
+    -- 1.7 ms of CPU per keyed reservation in the bench once the table had grown;
+    -- docs/PERFORMANCE.md.) A new statement, so a new snapshot: it sees the keys whose holders
+    -- committed while the claim waited. The row this transaction inserted (xmin) is the claim of
+    -- the key's first request; a later request with that key is busy.
     SELECT array_agg(k.key IS NOT NULL AND NOT coalesce(s.ours AND k.nth = 1, false) ORDER BY k.i),
       array_agg(CASE WHEN s.ours AND k.nth = 1 THEN s.row_address END ORDER BY k.i),
       -- A key row without an answer is never committed: the claim and the answer commit together.
@@ -318,7 +325,6 @@ BEGIN
   ORDER BY r.i;
 END;
 $$;
-
 
 -- 0011's function, now without a body of its own: the batch without keys.
 CREATE OR REPLACE FUNCTION inventory_reserve_batch_arrays(
