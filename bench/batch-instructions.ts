@@ -245,7 +245,7 @@ function withKey(keyed: boolean, r: PlannedReservation): PlannedReservation {
       key: `key-${r.id}`,
       requestHash: '0'.repeat(64),
       retentionMs: 86_400_000,
-      answer: JSON.stringify({ reservation, lines }),
+      answer: { reservation, lines },
     },
   };
 }

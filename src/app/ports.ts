@@ -608,10 +608,10 @@ export interface BatchedIdempotencyKey {
   readonly requestHash: string;
   readonly retentionMs: number;
   /**
-   * The outcome to remember, as JSON text, without the reservation's createdAt, updatedAt and
+   * The outcome to remember (a JSON object), without the reservation's createdAt, updatedAt and
    * expiresAt: the batch knows them only when it applies the reservation, and adds them.
    */
-  readonly answer: string;
+  readonly answer: object;
 }
 
 /** The first line of a batched reservation that could not be held, and why. */

@@ -263,7 +263,7 @@ async function submitPlanned(
           key: key.key,
           requestHash: key.requestHash,
           retentionMs: key.retentionMs,
-          answer: JSON.stringify({ reservation: pendingRecord(planned), lines }),
+          answer: { reservation: pendingRecord(planned), lines },
         };
   for (let attempt = 1; ; attempt++) {
     const result = await deps.reservationBatcher.submit({ ...planned, idempotency });

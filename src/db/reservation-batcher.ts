@@ -78,7 +78,7 @@ function resultOf(row: BatchRow): BatchedReservationResult {
 export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_keyed($1::uuid[], $2::text[],
   $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::uuid[],
   $11::text[], $12::bigint[], $13::int[], $14::bigint[], $15::uuid[], $16::text[], $17::text,
-  $18::text[], $19::text[], $20::bigint[], $21::text[])`;
+  $18::text[], $19::text[], $20::bigint[], $21::jsonb)`;
 
 /**
  * The arguments of inventory_reserve_batch_keyed (migration 0014): one array per column, the
@@ -86,9 +86,9 @@ export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_keyed($1
  * request. PostgreSQL parses these once into the column types; a jsonb document of the same batch
  * cost it 26-38% more instructions (0011 has the counts). The bench calls it directly too.
  *
- * Then the Idempotency-Keys: their scope, and per request the key (NULL without one), the
- * request's hash, the retention and the answer to store. A batch without keys sends NULL for all
- * five, and the function skips the claims.
+ * Then the Idempotency-Keys: their scope, per request the key (NULL without one), the request's
+ * hash and the retention, and the answers to store as one JSON array (null for a request without a
+ * key). A batch without keys sends NULL for all five, and the function skips the claims.
  */
 export function reserveBatchColumns(batch: readonly PlannedReservation[]): (string | null)[] {
   const ids: string[] = [];
@@ -156,7 +156,7 @@ function keyColumns(batch: readonly PlannedReservation[]): (string | null)[] {
   const keys: (string | null)[] = [];
   const hashes: (string | null)[] = [];
   const retentions: (number | null)[] = [];
-  const answers: (string | null)[] = [];
+  const answers: unknown[] = [];
   for (const r of batch) {
     const claim = r.idempotency;
     if (claim !== undefined && claim.scope !== scope) {
@@ -169,7 +169,7 @@ function keyColumns(batch: readonly PlannedReservation[]): (string | null)[] {
     retentions.push(claim?.retentionMs ?? null);
     answers.push(claim?.answer ?? null);
   }
-  return [scope, ...[keys, hashes, retentions, answers].map(arrayLiteral)];
+  return [scope, ...[keys, hashes, retentions].map(arrayLiteral), JSON.stringify(answers)];
 }
 
 /** One request of inventory_reserve_batch's jsonb argument, the document form 0011 keeps. */

@@ -416,7 +416,7 @@ describe('inventory_reserve_batch_keyed', () => {
         key,
         requestHash: hash,
         retentionMs: 3_600_000,
-        answer: JSON.stringify({ reservation: { id: planned.id, status: 'PENDING' }, lines: [] }),
+        answer: { reservation: { id: planned.id, status: 'PENDING' }, lines: [] },
       },
     };
   }
@@ -618,14 +618,20 @@ describe('inventory_reserve_batch_keyed', () => {
     const shortKeys = columns();
     shortKeys[17] = arrayLiteral(['k-malformed-1']);
     const shortAnswers = columns();
-    shortAnswers[20] = arrayLiteral(['{}']);
+    shortAnswers[20] = JSON.stringify([{}]);
+    const answersNotAnArray = columns();
+    answersNotAnArray[20] = JSON.stringify({ 0: {}, 1: {} });
     const noAnswer = columns();
-    noAnswer[20] = arrayLiteral(['{}', null]);
+    noAnswer[20] = JSON.stringify([{}, null]);
+    const answerNotAnObject = columns();
+    answerNotAnObject[20] = JSON.stringify([{}, '{}']);
     for (const [params, message] of [
       [noScope, /the key arrays differ in length from the requests, or have no scope/],
       [shortKeys, /the key arrays differ in length from the requests/],
       [shortAnswers, /the key arrays differ in length from the requests/],
-      [noAnswer, /a request with a key has no answer to store/],
+      [answersNotAnArray, /the key arrays differ in length from the requests/],
+      [noAnswer, /a request with a key has no answer \(an object\) to store/],
+      [answerNotAnObject, /a request with a key has no answer \(an object\) to store/],
     ] as const) {
       await assert.rejects(db.query(RESERVE_BATCH_SQL, params), (error: unknown) => {
         assert.equal((error as { code?: string }).code, '22023');
@@ -743,7 +749,7 @@ describe('keyed group commit on embedded PGlite', () => {
           key: `embedded-key-${i}`,
           requestHash: 'hash',
           retentionMs: 60_000,
-          answer: JSON.stringify({ reservation: { id: planned.id }, lines: [] }),
+          answer: { reservation: { id: planned.id }, lines: [] },
         };
         const first = await batcher.submit({ ...planned, idempotency: claim });
         const again = await batcher.submit({

@@ -5,10 +5,12 @@
 -- that way and 2,817-3,064/s through this function, in three alternating pairs
 -- (docs/PERFORMANCE.md, ninth sitting).
 --
--- inventory_reserve_batch_keyed is 0011's batch with five more arguments: the key scope, and per
--- request its key (NULL for none), the hash of the request, how long the key is kept, and the
--- answer to store for it (json text of the outcome, without its three timestamps, which the batch
--- adds). With p_key NULL (no request of the batch has a key) it is 0011's batch. Otherwise:
+-- inventory_reserve_batch_keyed is 0011's batch with five more arguments: the key scope, per
+-- request its key (NULL for none), the hash of the request and how long the key is kept, and a JSON
+-- array of the answers to store, one element per request (the outcome without its three
+-- timestamps, which the batch adds; null for a request without a key). One document for the batch
+-- is parsed once; as elements of a text array each answer was escaped by the caller and parsed by
+-- the batch on its own. With p_key NULL (no request of the batch has a key) it is 0011's batch. Otherwise:
 -- - Before any stock level, it claims each key once, for its first request in arrival order, in
 --   key order, as a transaction of its own claims its single key before its stock rows: keys then
 --   stock levels everywhere, and keys in one order, so two batches cannot deadlock on them. A key
@@ -51,7 +53,7 @@ CREATE FUNCTION inventory_reserve_batch_keyed(
   p_key text[],
   p_key_hash text[],
   p_key_retention_ms bigint[],
-  p_key_answer text[]
+  p_key_answers jsonb
 )
 RETURNS TABLE (
   request_index integer,
@@ -131,16 +133,19 @@ BEGIN
       OR cardinality(p_key) <> v_requests
       OR coalesce(cardinality(p_key_hash), 0) <> v_requests
       OR coalesce(cardinality(p_key_retention_ms), 0) <> v_requests
-      OR coalesce(cardinality(p_key_answer), 0) <> v_requests) THEN
+      OR jsonb_typeof(p_key_answers) IS DISTINCT FROM 'array'
+      OR jsonb_array_length(p_key_answers) <> v_requests) THEN
     RAISE EXCEPTION 'inventory_reserve_batch_keyed: the key arrays differ in length from the '
         'requests, or have no scope'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- A key without an answer would be stored without one, and replay nothing ever after.
   IF v_keyed AND EXISTS (
-      SELECT 1 FROM unnest(p_key, p_key_answer) AS k(key, answer)
-      WHERE k.key IS NOT NULL AND k.answer IS NULL) THEN
-    RAISE EXCEPTION 'inventory_reserve_batch_keyed: a request with a key has no answer to store'
+      SELECT 1 FROM unnest(p_key) WITH ORDINALITY AS k(key, i)
+      WHERE k.key IS NOT NULL
+        AND jsonb_typeof(p_key_answers -> (k.i - 1)::integer) IS DISTINCT FROM 'object') THEN
+    RAISE EXCEPTION 'inventory_reserve_batch_keyed: a request with a key has no answer (an '
+        'object) to store'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
@@ -302,15 +307,17 @@ BEGIN
     -- is given back.
     v_now_json := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
     UPDATE idempotency_keys s
-    SET response_body = jsonb_set(a.answer, '{reservation}',
-      (a.answer -> 'reservation') || jsonb_build_object('createdAt', v_now_json,
+    SET response_body = jsonb_set(k.answer, '{reservation}',
+      (k.answer -> 'reservation') || jsonb_build_object('createdAt', v_now_json,
         'updatedAt', v_now_json,
         'expiresAt', to_char((now() + k.ttl_ms * interval '1 millisecond') AT TIME ZONE 'UTC',
           'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-    FROM unnest(r_claim, p_key_answer, p_ttl_ms, r_ok) AS k(row_address, answer, ttl_ms, ok)
-    -- The answer is parsed once (OFFSET 0 keeps the planner from copying the cast into both uses).
-    CROSS JOIN LATERAL (SELECT k.answer::jsonb AS answer OFFSET 0) a
-    WHERE k.ok AND s.ctid = k.row_address;
+    FROM (
+      SELECT u.row_address, u.ttl_ms, p_key_answers -> (u.i - 1)::integer AS answer
+      FROM unnest(r_claim, p_ttl_ms, r_ok) WITH ORDINALITY AS u(row_address, ttl_ms, ok, i)
+      WHERE u.ok
+    ) k
+    WHERE s.ctid = k.row_address;
 
     DELETE FROM idempotency_keys s
     USING unnest(r_claim, r_ok) AS k(row_address, ok)
