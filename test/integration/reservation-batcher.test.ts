@@ -74,6 +74,23 @@ async function reservedOf(itemId: string): Promise<number> {
   return rows[0]?.reserved ?? -1;
 }
 
+/**
+ * Runs `work` with two sessions of its own on the test database, outside the pool: one to hold
+ * locks, one to probe them. Ends both.
+ */
+async function withSessions(
+  work: (holder: pg.Client, probe: pg.Client) => Promise<void>,
+): Promise<void> {
+  const holder = new pg.Client({ connectionString: database.url });
+  const probe = new pg.Client({ connectionString: database.url });
+  await Promise.all([holder.connect(), probe.connect()]);
+  try {
+    await work(holder, probe);
+  } finally {
+    await Promise.all([holder.end(), probe.end()]);
+  }
+}
+
 describe('inventory_reserve_batch_arrays', () => {
   test('decides requests in arrival order; a refused one takes nothing', async () => {
     const item = await insertItem(db, { productId: 'batch-order' });
@@ -524,9 +541,7 @@ describe('inventory_reserve_batch_keyed', () => {
   test('a key another transaction holds is waited for: its commit makes a replay, its rollback a claim', async () => {
     const item = await insertItem(db, { productId: 'keyed-held' });
     await stock(db, 'keyed-held', { default: 5 });
-    const holder = new pg.Client({ connectionString: database.url });
-    await holder.connect();
-    try {
+    await withSessions(async (holder) => {
       for (const end of ['COMMIT', 'ROLLBACK'] as const) {
         const key = `k-held-${end}`;
         await holder.query('BEGIN');
@@ -548,9 +563,7 @@ describe('inventory_reserve_batch_keyed', () => {
           assert.equal(row?.ok, true);
         }
       }
-    } finally {
-      await holder.end();
-    }
+    });
     assert.equal(await reservedOf(item), 1);
     assert.deepEqual(await reservationsOf(['k-held-COMMIT', 'k-held-ROLLBACK']), [
       'k-held-ROLLBACK',
@@ -560,16 +573,13 @@ describe('inventory_reserve_batch_keyed', () => {
   test('keys are claimed in key order, before any stock level is locked', async () => {
     const item = await insertItem(db, { productId: 'keyed-order' });
     await stock(db, 'keyed-order', { default: 5 });
-    const holder = new pg.Client({ connectionString: database.url });
-    const probe = new pg.Client({ connectionString: database.url });
-    await Promise.all([holder.connect(), probe.connect()]);
     const claim = (client: pg.Client, key: string) =>
       client.query(
         `INSERT INTO idempotency_keys (scope, key, request_hash, expires_at)
          VALUES ('reserve', $1, 'other', now() + interval '1 hour') ON CONFLICT DO NOTHING`,
         [key],
       );
-    try {
+    await withSessions(async (holder, probe) => {
       await holder.query('BEGIN');
       await claim(holder, 'k-order-b');
       // The batch names b first; in key order it claims a before it waits for b.
@@ -599,9 +609,7 @@ describe('inventory_reserve_batch_keyed', () => {
         (await batch).map((r) => r.ok),
         [true, true],
       );
-    } finally {
-      await Promise.all([holder.end(), probe.end()]);
-    }
+    });
     assert.equal(await reservedOf(item), 2);
   });
 
@@ -1013,10 +1021,7 @@ describe('inventory_end_batch_arrays', () => {
     await holdAll(db, pair);
     const [low, high] = pair.map((r) => r.id).sort();
     // Another session holds the higher id; the batch names it first.
-    const holder = new pg.Client({ connectionString: database.url });
-    const probe = new pg.Client({ connectionString: database.url });
-    await Promise.all([holder.connect(), probe.connect()]);
-    try {
+    await withSessions(async (holder, probe) => {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM reservations WHERE id = $1 FOR UPDATE', [high]);
       const batch = db.query<EndBatchRow>(
@@ -1036,9 +1041,7 @@ describe('inventory_end_batch_arrays', () => {
         (await batch).map((r) => r.ok),
         [true, true],
       );
-    } finally {
-      await Promise.all([holder.end(), probe.end()]);
-    }
+    });
     assert.equal(await reservedOf(item), 0);
   });
 
