@@ -39,15 +39,19 @@ async function request(
   method: 'GET' | 'POST',
   url: string,
   body?: unknown,
-): Promise<{ status: number; body: ApiBody }> {
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: ApiBody; headers: Record<string, unknown> }> {
   const response = await service.app.inject({
     method,
     url,
     ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }),
+      ? { headers }
+      : {
+          headers: { 'content-type': 'application/json', ...headers },
+          payload: JSON.stringify(body),
+        }),
   });
-  return { status: response.statusCode, body: response.json() };
+  return { status: response.statusCode, body: response.json(), headers: response.headers };
 }
 
 async function stockOf(productId: string) {
@@ -184,10 +188,31 @@ describe('the seed 000 flow on embedded PGlite', () => {
     assert.deepEqual(await stockOf('emb-race'), { available: 0, reserved: 40 });
   });
 
+  test('16 parallel requests with one Idempotency-Key share a batch and hold stock once', async () => {
+    const init = await request('POST', '/inventory/init', { productId: 'emb-keyed', quantity: 10 });
+    assert.equal(init.status, 201);
+    // Read in one event-loop turn, they leave as one batch: the first claims the key, the others
+    // are answered KEY_BUSY, sent again, and find its answer.
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        request(
+          'POST',
+          '/inventory/reserve',
+          { productId: 'emb-keyed', orderId: 'keyed-order', quantity: 3 },
+          { 'idempotency-key': 'emb-key-1' },
+        ),
+      ),
+    );
+    assert.deepEqual([...new Set(responses.map((r) => r.status))], [201]);
+    assert.equal(new Set(responses.map((r) => r.body.data.reservationId)).size, 1);
+    assert.equal(responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 15);
+    assert.deepEqual(await stockOf('emb-keyed'), { available: 7, reserved: 3 });
+  });
+
   test('the books balance after all of it', async () => {
     // Sanity: the check does see the rows it checks.
     const levels = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM stock_levels');
-    assert.deepEqual(levels, [{ n: 3 }]);
+    assert.deepEqual(levels, [{ n: 4 }]);
     assert.deepEqual(await findLedgerMismatches(db), []);
   });
 });
