@@ -386,8 +386,9 @@ async function benchLarge(): Promise<void> {
 const RESERVE_BATCH = 'reserve-batch (SQL)';
 
 /**
- * One round of the service's reserve batch statement called directly on both databases (bench/lib/reserve-batch.ts),
- * in the round's order, over the uniform scenario's items; returns the large/small ratio.
+ * One round of the service's reserve batch statement called directly on both databases
+ * (bench/lib/reserve-batch.ts), in the round's order, over the uniform scenario's items; returns the
+ * large/small ratio.
  */
 async function reserveBatchRound(
   round: number,

@@ -198,20 +198,28 @@ export const hotCheckout: LoadScenario = {
 };
 
 /**
- * Hot reserve with an Idempotency-Key on every request (seed 003's retry-safe writes): such a
- * request claims its key in the same transaction as the reservation, outside group commit.
+ * Numbers the keyed scenario's requests across the runs of one bench process. Each run (the
+ * warm-up, then the measured one) counts its workers' iterations from 0 again, so keys made of
+ * those alone came back in the measured run and were answered as replays.
+ */
+let keySequence = 0;
+
+/**
+ * Hot reserve with an Idempotency-Key on every request (seed 003's retry-safe writes): the batch
+ * claims each key and stores its answer with the reservation (migration 0014).
  */
 export const hotReserveIdempotent: LoadScenario = {
   name: 'hot-reserve-idempotent',
   title: 'POST /inventory/reserve, one hot SKU, a new Idempotency-Key on every request',
   setup: (db) =>
     loadProducts(db, { prefix: 'hik', count: 1, onHand: HOT_STOCK, warehouses: ['default'] }),
-  step: async (send, worker, i) => {
+  step: async (send) => {
+    keySequence++;
     await send({
       method: 'POST',
       path: '/inventory/reserve',
-      headers: { 'idempotency-key': `hik-${worker}-${i}` },
-      body: { productId: id('hik', 1), orderId: `hik-${worker}-${i}`, quantity: 1 },
+      headers: { 'idempotency-key': `hik-${keySequence}` },
+      body: { productId: id('hik', 1), orderId: `hik-${keySequence}`, quantity: 1 },
     });
   },
 };

@@ -79,7 +79,7 @@ export interface CommitQuantity {
 }
 
 /**
- * Confirms a pending, unexpired reservation (seed 002 confirm, seed 001 commit, seed 004 confirm).
+ * Confirms a pending, unexpired reservation (seed 002's confirm route).
  * With `quantities`, the named request lines keep only that many units (partial commit); the rest
  * return to available at once. Lines not named are kept whole. A confirm that keeps everything
  * goes through group commit; a partial one reads the lines first, in a transaction of its own.

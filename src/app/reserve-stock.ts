@@ -255,18 +255,22 @@ async function submitPlanned(
   lines: readonly ReservationLineDetail[],
   key: KeyClaim | undefined,
 ): Promise<ReserveOutcome | BatchedReservationRefusal> {
-  const idempotency =
+  // Without a key the plan goes as it is: no copy on the hot path.
+  const request: PlannedReservation =
     key === undefined
-      ? undefined
+      ? planned
       : {
-          scope: key.scope,
-          key: key.key,
-          requestHash: key.requestHash,
-          retentionMs: key.retentionMs,
-          answer: { reservation: pendingRecord(planned), lines },
+          ...planned,
+          idempotency: {
+            scope: key.scope,
+            key: key.key,
+            requestHash: key.requestHash,
+            retentionMs: key.retentionMs,
+            answer: { reservation: pendingRecord(planned), lines },
+          },
         };
   for (let attempt = 1; ; attempt++) {
-    const result = await deps.reservationBatcher.submit({ ...planned, idempotency });
+    const result = await deps.reservationBatcher.submit(request);
     if (result.ok) {
       deps.warehouseOptions.noteHeld(lines);
       return heldOutcome(planned, lines, result);
