@@ -1,8 +1,8 @@
 -- Reservations that carry an Idempotency-Key (seed 003) join group commit. They ran in a
 -- transaction each, which claimed the key, planned, wrote the reservation and took the stock row,
 -- and held that row's lock until the commit's WAL flush: on one SKU they went through one flush at
--- a time. Bench scenario hot-reserve-idempotent (a new key on every request, one SKU) ran 324-463/s
--- that way and 2,817-3,064/s through this function, in three alternating pairs
+-- a time. Bench scenario hot-reserve-idempotent (a new key on every request, one SKU) ran 295-357/s
+-- that way and 2,550-3,189/s through this function, in three alternating rounds
 -- (docs/PERFORMANCE.md, ninth sitting).
 --
 -- inventory_reserve_batch_keyed is 0011's batch with five more arguments: the key scope, per
