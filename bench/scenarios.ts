@@ -224,6 +224,51 @@ export const hotReserveIdempotent: LoadScenario = {
   },
 };
 
+/**
+ * The end of a flash sale: the hot SKU has sold out and buyers keep trying. Every request is
+ * refused with 409 INSUFFICIENT_STOCK (counted as non-2xx); what matters is that a refusal costs
+ * no more than a sale did.
+ */
+export const soldOutReserve: LoadScenario = {
+  name: 'sold-out-reserve',
+  wrk: { SCENARIO: 'reserve', PREFIX: 'sold', COUNT: '1' },
+  title: 'POST /inventory/reserve, one sold-out SKU (every request refused)',
+  setup: (db) => loadProducts(db, { prefix: 'sold', count: 1, onHand: 0, warehouses: ['default'] }),
+  step: async (send, worker, i) => {
+    await send({
+      method: 'POST',
+      path: '/inventory/reserve',
+      body: { productId: id('sold', 1), orderId: `sold-${worker}-${i}`, quantity: 1 },
+    });
+  },
+};
+
+/** The same through seed 002's API, where the service plans the warehouse itself. */
+export const soldOutCart: LoadScenario = {
+  name: 'sold-out-cart',
+  wrk: { SCENARIO: 'cart', PREFIX: 'socr', COUNT: '1', LINES: '1' },
+  title: 'POST /api/inventory/reservations, one sold-out product in 3 warehouses',
+  async setup(db) {
+    await loadWarehouses(db);
+    await loadProducts(db, {
+      prefix: 'socr',
+      count: 1,
+      onHand: 0,
+      warehouses: SEED002_WAREHOUSES,
+    });
+  },
+  step: async (send, worker, i) => {
+    await send({
+      method: 'POST',
+      path: '/api/inventory/reservations',
+      body: {
+        order_id: `socr-${worker}-${i}`,
+        items: [{ product_id: id('socr', 1), quantity: 1 }],
+      },
+    });
+  },
+};
+
 export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   hotReserve,
   uniformReserve,
@@ -233,4 +278,6 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   mixedCheckout,
   hotCheckout,
   hotReserveIdempotent,
+  soldOutReserve,
+  soldOutCart,
 ];
