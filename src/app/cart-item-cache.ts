@@ -12,7 +12,10 @@ import { createReadCoalescer } from './read-coalescer.ts';
  */
 export interface CartItemCache {
   resolve(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
-  /** Reads every ref from the table and keeps what it finds: for a decision the cache misled. */
+  /**
+   * Reads every ref from the table and keeps what it finds: for a decision the cache misled. The
+   * read starts after the call (it may be shared with concurrent callers').
+   */
   reload(refs: readonly ItemRef[]): Promise<(CartItemRecord | undefined)[]>;
 }
 
@@ -73,10 +76,8 @@ export function createCartItemCache(
       return result.map((cached) => cached ?? found[next++]);
     },
 
-    async reload(refs) {
-      const found = await reads.findCartItems(refs);
-      keep(refs, found);
-      return found;
-    },
+    // Through the coalescer too: when a sold-out item refuses every request, their reloads share
+    // reads, each started after its callers asked, instead of sending one read per request.
+    reload: (refs) => misses.read(refs),
   };
 }

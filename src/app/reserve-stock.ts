@@ -174,20 +174,31 @@ async function reserveBatched(
     // Only a line the service chose a warehouse for can be planned differently next time.
     const everyLinePinned = command.lines.every((line) => line.warehouseId !== undefined);
     if (everyLinePinned || attempt >= PLAN_ATTEMPTS_MAX) {
-      const line = lines.find(
-        (l) => l.itemId === result.itemId && l.warehouseId === result.warehouseId,
-      );
-      throw rejectCart([
-        {
-          line: line?.requestLine ?? 1,
-          code: 'INSUFFICIENT_STOCK',
-          message: `insufficient stock for product ${line?.productId ?? result.itemId}: requested ${line?.quantity ?? 0}, available ${result.available}`,
-          ...(line === undefined ? {} : { productId: line.productId, requested: line.quantity }),
-          available: result.available,
-        },
-      ]);
+      throw stockRefusal(result, lines);
     }
   }
+}
+
+/**
+ * A batch's INSUFFICIENT_STOCK, worded for the line it failed on. The batch decided it under the
+ * stock level's lock, against what earlier requests left: no read can refute it.
+ */
+function stockRefusal(
+  result: BatchedReservationRefusal,
+  lines: readonly ReservationLineDetail[],
+): DomainError {
+  const line = lines.find(
+    (l) => l.itemId === result.itemId && l.warehouseId === result.warehouseId,
+  );
+  return rejectCart([
+    {
+      line: line?.requestLine ?? 1,
+      code: 'INSUFFICIENT_STOCK',
+      message: `insufficient stock for product ${line?.productId ?? result.itemId}: requested ${line?.quantity ?? 0}, available ${result.available}`,
+      ...(line === undefined ? {} : { productId: line.productId, requested: line.quantity }),
+      available: result.available,
+    },
+  ]);
 }
 
 /**
@@ -242,7 +253,26 @@ async function reserveNamedWarehouses(
   });
   const planned = plannedReservation(deps, command, context, strategy, lines);
   const result = await submitPlanned(deps, planned, lines, key);
-  return 'ok' in result ? undefined : result;
+  if (!('ok' in result)) {
+    return result;
+  }
+  // A one-line request the batch found short of stock at a stock level known to exist is refused
+  // here and now. When a flash sale has sold out, every request is one of these: planning each
+  // again (four reads for the error's wording) made a refusal cost several times a sale
+  // (docs/PERFORMANCE.md). The batch reports a missing stock level as short of stock too, where
+  // the plan says why (an unknown or inactive warehouse), so only a level a read has shown counts.
+  // A cart of several lines still goes the planned way, which names every line that cannot be
+  // served; other refusals (a block, an inactive warehouse) mean the cached item was stale.
+  const line = lines[0];
+  if (
+    result.code === 'INSUFFICIENT_STOCK' &&
+    lines.length === 1 &&
+    line !== undefined &&
+    deps.warehouseOptions.knowsStockLevel(line.itemId, line.warehouseId)
+  ) {
+    throw stockRefusal(result, lines);
+  }
+  return undefined;
 }
 
 /**

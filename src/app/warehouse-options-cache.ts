@@ -10,12 +10,20 @@ import { createReadCoalescer } from './read-coalescer.ts';
  * oversell. Units this instance holds are taken off the cached figures at once (`noteHeld`), which
  * keeps them close to the truth between reads; releases and other instances' holds show up when
  * an entry is read again (after `ttlMs`, or after a refusal). Expired entries of concurrent
- * requests are read together (read-coalescer.ts); `reload` reads on its own, after the refusal.
+ * requests are read together (read-coalescer.ts), and so are the reloads of concurrent refusals:
+ * each read starts after its callers asked, so a refusal is always checked against figures read
+ * after it.
  */
 export interface WarehouseOptionsCache {
   options(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]>;
   /** Reads every item from the tables and keeps the fresh figures. */
   reload(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]>;
+  /**
+   * Whether a read has shown a stock level of the item at the warehouse. Stock levels are never
+   * deleted (migration 0006), so the answer holds however old the entry: an expired one counts,
+   * and an item not in the cache is "not known".
+   */
+  knowsStockLevel(itemId: string, warehouseId: string): boolean;
   noteHeld(
     lines: readonly {
       itemId: string;
@@ -89,15 +97,16 @@ export function createWarehouseOptionsCache(
     keyOf: (itemId) => itemId,
   });
 
+  /** Reads the items now (a read that starts after the call), shared with concurrent callers. */
   async function read(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]> {
-    return (await readItems(itemIds)).flat();
+    return (await expired.read(itemIds)).flatMap((rows) => rows ?? []);
   }
 
   return {
     async options(requested) {
       const itemIds = [...new Set(requested)];
       if (options.ttlMs === 0) {
-        // No cache: every plan reads the tables as they are when it asks, alone.
+        // No cache: every plan reads the tables after it asks.
         return read(itemIds);
       }
       const at = now();
@@ -105,8 +114,7 @@ export function createWarehouseOptionsCache(
         const entry = entries.get(id);
         return entry === undefined || entry.expiresAt <= at;
       });
-      const fresh =
-        missing.length === 0 ? [] : (await expired.read(missing)).flatMap((rows) => rows ?? []);
+      const fresh = missing.length === 0 ? [] : await read(missing);
       const wanted = new Set(missing);
       return [
         ...fresh,
@@ -115,6 +123,13 @@ export function createWarehouseOptionsCache(
     },
 
     reload: read,
+
+    knowsStockLevel(itemId, warehouseId) {
+      return (
+        entries.get(itemId)?.options.some((o) => o.warehouseId === warehouseId && o.stocked) ===
+        true
+      );
+    },
 
     noteHeld(lines) {
       for (const line of lines) {

@@ -90,3 +90,27 @@ test('the misses of concurrent requests are read together, each ref once', async
     [['a'], ['b'], ['b', undefined, 'a']],
   );
 });
+
+test('concurrent reloads share reads, each started after its callers asked', async () => {
+  const known = new Set(['a']);
+  const reads = fakeReads(known);
+  const cache = createCartItemCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  const first = cache.reload([{ productId: 'a' }]);
+  // Asked while the first read is in flight: they wait for it and go together as the next read,
+  // which sees what changed meanwhile ('b' was created after the first read left).
+  known.add('b');
+  const rest = await Promise.all([
+    cache.reload([{ productId: 'a' }]),
+    cache.reload([{ productId: 'b' }]),
+    cache.reload([{ productId: 'a' }, { productId: 'b' }]),
+  ]);
+  await first;
+  assert.deepEqual(
+    reads.calls.map((c) => c.map((r) => r.productId)),
+    [['a'], ['a', 'b']],
+  );
+  assert.deepEqual(
+    rest.map((items) => items.map((i) => i?.productId)),
+    [['a'], ['b'], ['a', 'b']],
+  );
+});

@@ -165,3 +165,44 @@ test('the expired entries of concurrent plans are read together, each item once'
   await cache.options(['a', 'b', 'c']);
   assert.equal(reads.calls.length, 2, 'all three are cached');
 });
+
+test('concurrent reloads share reads, each started after its callers asked', async () => {
+  const table = new Map([['a', new Map([['w1', 0]])]]);
+  const reads = fakeReads(table);
+  const cache = createWarehouseOptionsCache(reads, { ttlMs: 60_000, entriesMax: 10 });
+  const first = cache.reload(['a']);
+  // A release while the first read is in flight: the reloads asked now must see it.
+  table.set('a', new Map([['w1', 4]]));
+  const rest = await Promise.all([cache.reload(['a']), cache.reload(['a']), cache.reload(['a'])]);
+  assert.equal(availableOf(await first, 'a', 'w1'), 0);
+  assert.deepEqual(reads.calls, [['a'], ['a']], 'the three later reloads went as one read');
+  assert.deepEqual(
+    rest.map((rows) => availableOf(rows, 'a', 'w1')),
+    [4, 4, 4],
+  );
+});
+
+test('a stock level a read has shown stays known, expired or not; nothing else is known', async () => {
+  let clock = 0;
+  const reads = {
+    async findWarehouseOptions(itemIds: readonly string[]) {
+      return itemIds.flatMap((id) => [
+        option(id, 'w1', 0),
+        { ...option(id, 'w2', 0), stocked: false },
+      ]);
+    },
+  };
+  const cache = createWarehouseOptionsCache(reads, {
+    ttlMs: 1000,
+    entriesMax: 10,
+    now: () => clock,
+  });
+  assert.equal(cache.knowsStockLevel('a', 'w1'), false, 'not read yet');
+  await cache.options(['a']);
+  assert.equal(cache.knowsStockLevel('a', 'w1'), true);
+  assert.equal(cache.knowsStockLevel('a', 'w2'), false, 'the warehouse has no level for it');
+  assert.equal(cache.knowsStockLevel('a', 'w3'), false, 'not among the active warehouses read');
+  assert.equal(cache.knowsStockLevel('b', 'w1'), false, 'another item');
+  clock = 5000;
+  assert.equal(cache.knowsStockLevel('a', 'w1'), true, 'levels are never deleted');
+});
