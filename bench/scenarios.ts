@@ -269,6 +269,31 @@ export const soldOutCart: LoadScenario = {
   },
 };
 
+/**
+ * `sold-out-cart` with a new Idempotency-Key on every request (the Node driver, which sends
+ * headers): a keyed refusal must also find out whether the key already holds an answer.
+ */
+export const soldOutCartIdempotent: LoadScenario = {
+  name: 'sold-out-cart-idempotent',
+  title: 'POST /api/inventory/reservations, one sold-out product, a new Idempotency-Key each',
+  async setup(db) {
+    await loadWarehouses(db);
+    await loadProducts(db, { prefix: 'soci', count: 1, onHand: 0, warehouses: SEED002_WAREHOUSES });
+  },
+  step: async (send) => {
+    keySequence++;
+    await send({
+      method: 'POST',
+      path: '/api/inventory/reservations',
+      headers: { 'idempotency-key': `soci-${keySequence}` },
+      body: {
+        order_id: `soci-${keySequence}`,
+        items: [{ product_id: id('soci', 1), quantity: 1 }],
+      },
+    });
+  },
+};
+
 export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   hotReserve,
   uniformReserve,
@@ -280,4 +305,5 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   hotReserveIdempotent,
   soldOutReserve,
   soldOutCart,
+  soldOutCartIdempotent,
 ];

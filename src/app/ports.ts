@@ -6,6 +6,7 @@ import type { AdjustmentChange } from '../domain/stock-adjustment.ts';
 import type { WarehouseSpec } from '../domain/warehouse-fields.ts';
 import type { AvailabilityReader } from './availability-reader.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
+import type { KeyChecker } from './key-checker.ts';
 import type { ProductStockReader } from './product-stock-reader.ts';
 import type { WarehouseOptionsCache } from './warehouse-options-cache.ts';
 
@@ -516,6 +517,14 @@ export interface IdempotencyRepository {
     retentionMs: number;
   }): Promise<StoredIdempotentResult | undefined>;
   saveResponse(record: { scope: string; key: string; responseBody: unknown }): Promise<void>;
+  /**
+   * What each key holds, in order: the earlier request's hash and answer, or undefined. Waits for
+   * a transaction that holds one of the keys, and leaves nothing behind (migration 0015).
+   */
+  checkKeys(
+    scope: string,
+    keys: readonly string[],
+  ): Promise<(StoredIdempotentResult | undefined)[]>;
   purgeExpired(limit: number): Promise<number>;
 }
 
@@ -681,6 +690,8 @@ export interface AppDeps {
   readonly cartItems: CartItemCache;
   /** Warehouse options for planning carts on the batched path (see the cache). */
   readonly warehouseOptions: WarehouseOptionsCache;
+  /** What Idempotency-Keys hold, asked for concurrent refused requests together. */
+  readonly keyChecker: KeyChecker;
   /** Availability answers' reads, shared by concurrent requests (never cached). */
   readonly availability: AvailabilityReader;
   /** Seed 000's stock answers' reads, shared by concurrent requests (never cached). */

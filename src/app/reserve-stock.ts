@@ -72,7 +72,9 @@ type KeyClaim = Omit<BatchedIdempotencyKey, 'answer'> & { checked: boolean };
  *   is claimed by that batch, before it takes any stock, and the answer stored with the
  *   reservation; a key that already holds an answer replays it (or is refused as reused);
  * - in its own transaction when it carries backorders (their cap is checked under a lock on the
- *   item), and when a keyed request was refused before any batch saw its key (below).
+ *   item), and when a keyed request found its key busy in ten batches in a row (below).
+ * A keyed request refused before any batch saw its key asks the key (deps.keyChecker) and replays
+ * what it holds.
  * If planned units were taken meanwhile, nothing is kept and the plan is made again from fresh
  * numbers (a few times at most); a stale plan can fail, never oversell.
  */
@@ -99,13 +101,21 @@ export async function reserveStock(
     outcome = await reserveBatched(deps, command, context, key);
   } catch (error) {
     // A refusal of a keyed request is not final until its key was asked: the request may be the
-    // retry of one that took the last units, refused by the plan before any batch saw the key. Its
-    // own transaction claims the key first, waiting for any holder, and replays a stored answer;
-    // otherwise it decides afresh, and a refusal there rolls the claim back: the key stays free. A
-    // batch that refused the request had claimed the key first, so that refusal stands.
+    // retry of one that took the last units, refused by the plan before any batch saw the key. The
+    // key check waits for a transaction or batch that holds the key, and a stored answer is
+    // replayed; a key that holds none leaves the refusal standing (the plan that refused had read
+    // the tables afresh). A batch that refused the request had claimed the key first, so that
+    // refusal stands without asking.
     const refused = error instanceof DomainError && error.code !== 'IDEMPOTENCY_KEY_REUSED';
-    const askAgain = (refused && !key.checked) || error instanceof KeyStillBusy;
-    if (!askAgain) {
+    if (refused && !key.checked) {
+      const stored = await deps.keyChecker.check(key.scope, key.key);
+      if (stored === undefined) {
+        throw error;
+      }
+      const replay = replayOf(key.key, key.requestHash, stored);
+      return { ...reviveOutcome(replay.body), replayed: true };
+    }
+    if (!(error instanceof KeyStillBusy)) {
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { IdempotencyRepository, StoredIdempotentResult } from '../app/ports.ts';
+import { arrayLiteral } from './array-literal.ts';
 import type { Queryable } from './database.ts';
 
 export function createIdempotencyRepository(db: Queryable): IdempotencyRepository {
@@ -34,6 +35,29 @@ export function createIdempotencyRepository(db: Queryable): IdempotencyRepositor
         'UPDATE idempotency_keys SET response_body = $3::jsonb WHERE scope = $1 AND key = $2',
         [record.scope, record.key, JSON.stringify(record.responseBody)],
       );
+    },
+
+    async checkKeys(scope, keys) {
+      const rows = await db.queryPrepared<{
+        key_index: number;
+        request_hash: string | null;
+        response_body: unknown;
+      }>(
+        'idempotency_check_keys',
+        'SELECT key_index, request_hash, response_body FROM inventory_check_keys($1::text, $2::text[])',
+        [scope, arrayLiteral(keys)],
+      );
+      if (rows.length !== keys.length) {
+        throw new Error(`assertion failed: ${keys.length} keys checked, ${rows.length} answered`);
+      }
+      return rows.map((row, index) => {
+        if (row.key_index !== index + 1) {
+          throw new Error('assertion failed: inventory_check_keys answered out of order');
+        }
+        return row.request_hash === null
+          ? undefined
+          : { requestHash: row.request_hash, responseBody: row.response_body };
+      });
     },
 
     async purgeExpired(limit) {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createAvailabilityReader } from '../app/availability-reader.ts';
 import { createCartItemCache } from '../app/cart-item-cache.ts';
+import { createKeyChecker } from '../app/key-checker.ts';
 import type { AppDeps } from '../app/ports.ts';
 import { createProductStockReader } from '../app/product-stock-reader.ts';
 import { createWarehouseOptionsCache } from '../app/warehouse-options-cache.ts';
@@ -59,6 +60,7 @@ export async function createService(
       ttlMs: config.allocationCacheTtlMs,
       entriesMax: ALLOCATION_CACHE_ITEMS_MAX,
     }),
+    keyChecker: createKeyChecker(reader.idempotency),
     availability: createAvailabilityReader(reader.allocation),
     productStock: createProductStockReader(reader),
     // Time-ordered ids: new reservations, lines and ledger rows land at the right edge of their

@@ -226,23 +226,44 @@ test('a keyed reservation joins group commit: the batch claims its key, no trans
   assert.equal((await stockOf(t, 'idem-batched')).reservedQuantity, 2);
 });
 
-test('a keyed request refused before any batch saw its key is asked again in its own transaction, which replays a stored answer', async () => {
+test('a keyed request refused before any batch saw its key asks the key, without a transaction, and replays a stored answer', async () => {
   await initProduct(t, 'idem-refused', 10);
   const command = reserveCommand('idem-refused', 'key-idem-refused');
   const first = await reserveStock(t.service.deps, command, context);
   const submitted: PlannedReservation[] = [];
-  const retried = await reserveStock(refusedByThePlan(submitted), command, context);
+  const checked: string[] = [];
+  const { deps, seen } = observed();
+  const refused: AppDeps = {
+    ...refusedByThePlan(submitted),
+    tx: deps.tx,
+    keyChecker: {
+      check: (scope, key) => {
+        checked.push(key);
+        return t.service.deps.keyChecker.check(scope, key);
+      },
+    },
+  };
+  const retried = await reserveStock(refused, command, context);
   assert.deepEqual(submitted, [], 'no batch saw it');
+  assert.deepEqual(checked, ['key-idem-refused']);
   assert.equal(retried.replayed, true);
   assert.deepEqual({ ...retried, replayed: false }, first);
-  // Without a stored answer the transaction decides afresh, from the tables: the item is there.
-  const fresh = await reserveStock(
-    refusedByThePlan([]),
-    reserveCommand('idem-refused', 'key-idem-refused-2'),
-    context,
+  // Another body with that key is refused as reused.
+  await assert.rejects(
+    reserveStock(refused, { ...command, orderId: 'another-order' }, context),
+    (error: { code?: string }) => error.code === 'IDEMPOTENCY_KEY_REUSED',
   );
-  assert.equal(fresh.replayed, false);
-  assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 4);
+  // A key that holds no answer leaves the plan's refusal standing (here the fake cache finds no
+  // item), and stays free.
+  await assert.rejects(
+    reserveStock(refused, reserveCommand('idem-refused', 'key-idem-refused-2'), context),
+    (error: { code?: string }) => error.code === 'PRODUCT_NOT_FOUND',
+  );
+  assert.deepEqual(checked, ['key-idem-refused', 'key-idem-refused', 'key-idem-refused-2']);
+  assert.equal(seen.transactions, 0, 'no transaction of its own');
+  const keys = await t.db.query("SELECT 1 FROM idempotency_keys WHERE key = 'key-idem-refused-2'");
+  assert.equal(keys.length, 0);
+  assert.equal((await stockOf(t, 'idem-refused')).reservedQuantity, 2);
 });
 
 test('a keyed request a batch refused is not asked again: the batch had claimed its key', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createCartItemCache } from '../../src/app/cart-item-cache.ts';
+import { createKeyChecker } from '../../src/app/key-checker.ts';
 import type { AllocationRepository, AppDeps, PlannedReservation } from '../../src/app/ports.ts';
 import { type ReserveCommand, reserveStock } from '../../src/app/reserve-stock.ts';
 import { createWarehouseOptionsCache } from '../../src/app/warehouse-options-cache.ts';
@@ -170,4 +171,39 @@ test('concurrent refusals of a sold-out product share the reads that re-check th
   // is two reads of items and options each, 24 of each for twelve.
   assert.ok(reads.items <= 6, `${reads.items} item reads for 12 refusals`);
   assert.ok(reads.options <= 6, `${reads.options} option reads for 12 refusals`);
+});
+
+test('concurrent keyed refusals ask their keys together, with no transaction of their own', async () => {
+  await insertWarehouses(t.db, [{ id: 'so-w1', priority: 1 }]);
+  await insertItem(t.db, { productId: 'so-4' });
+  await stock(t.db, 'so-4', { 'so-w1': 0 });
+  const { deps } = counted();
+  const statements: string[][] = [];
+  let transactions = 0;
+  const keyed: AppDeps = {
+    ...deps,
+    tx: {
+      run: (work) => {
+        transactions++;
+        return t.service.deps.tx.run(work);
+      },
+    },
+    keyChecker: createKeyChecker({
+      checkKeys: (scope, keys) => {
+        statements.push([...keys]);
+        return t.service.deps.reader.idempotency.checkKeys(scope, keys);
+      },
+    }),
+  };
+  const refusals = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      refusal(keyed, { ...oneLine('so-4', `o-k-${i}`), idempotencyKey: `so-4-key-${i}` }),
+    ),
+  );
+  assert.ok(refusals.every((r) => r.code === 'INSUFFICIENT_STOCK'));
+  assert.equal(transactions, 0);
+  assert.equal(statements.flat().length, 12, 'every key asked once');
+  assert.ok(statements.length <= 6, `${statements.length} statements for 12 keys`);
+  const keys = await t.db.query("SELECT 1 FROM idempotency_keys WHERE key LIKE 'so-4-key-%'");
+  assert.equal(keys.length, 0, 'the keys stay free');
 });
