@@ -20,8 +20,8 @@ export interface WarehouseOptionsCache {
   reload(itemIds: readonly string[]): Promise<WarehouseOptionRecord[]>;
   /**
    * Whether a read has shown a stock level of the item at the warehouse. Stock levels are never
-   * deleted (migration 0006), so the answer holds however old the entry: an expired one counts,
-   * and an item not in the cache is "not known".
+   * deleted (migration 0006), so the answer holds however long ago the read was, and whatever the
+   * TTL (0 included); an item no read has shown is "not known".
    */
   knowsStockLevel(itemId: string, warehouseId: string): boolean;
   noteHeld(
@@ -48,6 +48,11 @@ export function createWarehouseOptionsCache(
 ): WarehouseOptionsCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
+  /**
+   * The warehouses each item was seen stocked at, by every read, kept whatever the TTL (0
+   * included): a stock level never goes away, so this needs no expiry, only a bound.
+   */
+  const stockedAt = new Map<string, Set<string>>();
 
   // Entries live for seconds, long enough to outlive two young-generation collections, so every
   // replaced entry or option object became garbage in the old generation: under cart load that
@@ -77,6 +82,7 @@ export function createWarehouseOptionsCache(
   /** Reads the items' options and keeps them; answers each item's rows, in order. */
   async function readItems(itemIds: readonly string[]): Promise<WarehouseOptionRecord[][]> {
     const rows = await reads.findWarehouseOptions(itemIds);
+    noteStocked(rows);
     const byItem = Map.groupBy(rows, (row) => row.itemId);
     const perItem = itemIds.map((itemId) => byItem.get(itemId) ?? []);
     if (options.ttlMs === 0) {
@@ -90,6 +96,23 @@ export function createWarehouseOptionsCache(
       refresh(itemId, perItem[index] ?? [], expiresAt);
     });
     return perItem;
+  }
+
+  function noteStocked(rows: readonly WarehouseOptionRecord[]): void {
+    if (stockedAt.size + rows.length > options.entriesMax) {
+      stockedAt.clear();
+    }
+    for (const row of rows) {
+      if (row.stocked !== true) {
+        continue;
+      }
+      const warehouses = stockedAt.get(row.itemId);
+      if (warehouses === undefined) {
+        stockedAt.set(row.itemId, new Set([row.warehouseId]));
+      } else {
+        warehouses.add(row.warehouseId);
+      }
+    }
   }
 
   const expired = createReadCoalescer<string, WarehouseOptionRecord[]>({
@@ -125,10 +148,7 @@ export function createWarehouseOptionsCache(
     reload: read,
 
     knowsStockLevel(itemId, warehouseId) {
-      return (
-        entries.get(itemId)?.options.some((o) => o.warehouseId === warehouseId && o.stocked) ===
-        true
-      );
+      return stockedAt.get(itemId)?.has(warehouseId) === true;
     },
 
     noteHeld(lines) {

@@ -205,4 +205,22 @@ test('a stock level a read has shown stays known, expired or not; nothing else i
   assert.equal(cache.knowsStockLevel('b', 'w1'), false, 'another item');
   clock = 5000;
   assert.equal(cache.knowsStockLevel('a', 'w1'), true, 'levels are never deleted');
+  const uncached = createWarehouseOptionsCache(reads, { ttlMs: 0, entriesMax: 10 });
+  await uncached.reload(['a']);
+  assert.equal(uncached.knowsStockLevel('a', 'w1'), true, 'with the cache off too');
+  assert.equal(uncached.knowsStockLevel('a', 'w2'), false);
+});
+
+test('the stock levels known are bounded like the entries', async () => {
+  const reads = {
+    async findWarehouseOptions(itemIds: readonly string[]) {
+      return itemIds.map((id) => option(id, 'w1', 0));
+    },
+  };
+  const cache = createWarehouseOptionsCache(reads, { ttlMs: 0, entriesMax: 2 });
+  await cache.reload(['a', 'b']);
+  assert.equal(cache.knowsStockLevel('a', 'w1'), true);
+  await cache.reload(['c']);
+  assert.equal(cache.knowsStockLevel('c', 'w1'), true);
+  assert.equal(cache.knowsStockLevel('a', 'w1'), false, 'forgotten when the bound was reached');
 });
