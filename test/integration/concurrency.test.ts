@@ -346,6 +346,68 @@ describe('two instances on one database', () => {
     assert.equal((await stockOf(t, 'multi-keyed')).reservedQuantity, 20);
   });
 
+  test('seed 002 carts with one key sent four times over both instances: held once or refused, the refusals asking their keys', async () => {
+    await initProduct(t, 'multi-cart-keyed', 20);
+    const keys = Array.from({ length: 30 }, (_, i) => `multi-cart-keyed-${i}`);
+    // Planned carts: a refusal from the plan (the instance's cached figures, then the tables)
+    // comes before any batch sees the key, so it asks the key; one from a batch does not.
+    const outcomes = await Promise.all(
+      keys.map((key, i) =>
+        Promise.all(
+          [0, 1, 2, 3].map((n) =>
+            post(
+              (i + n) % 2 === 0 ? baseUrl : secondUrl,
+              '/api/inventory/reservations',
+              { order_id: key, items: [{ product_id: 'multi-cart-keyed', quantity: 1 }] },
+              { 'idempotency-key': key },
+            ),
+          ),
+        ),
+      ),
+    );
+    let held = 0;
+    for (const responses of outcomes) {
+      const statuses = [...new Set(responses.map((r) => r.status))];
+      if (statuses[0] === 201) {
+        assert.deepEqual(statuses, [201], JSON.stringify(responses.map((r) => r.body)));
+        assert.equal(new Set(responses.map((r) => r.body.data.id)).size, 1);
+        assert.equal(
+          responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length,
+          3,
+        );
+        held++;
+      } else {
+        assert.deepEqual(statuses, [409], JSON.stringify(responses.map((r) => r.body)));
+      }
+    }
+    assert.equal(held, 20);
+    // Once more, after the sellout: now every plan refuses before a batch sees the key, so the
+    // key check alone tells a held key's retry (its reservation again) from a refused one's (409).
+    const again = await Promise.all(
+      keys.map((key, i) =>
+        post(
+          i % 2 === 0 ? secondUrl : baseUrl,
+          '/api/inventory/reservations',
+          { order_id: key, items: [{ product_id: 'multi-cart-keyed', quantity: 1 }] },
+          { 'idempotency-key': key },
+        ),
+      ),
+    );
+    again.forEach((response, i) => {
+      const first = outcomes[i]?.[0];
+      assert.equal(response.status, first?.status, JSON.stringify(response.body));
+      if (response.status === 201) {
+        assert.equal(response.body.data.id, first?.body.data.id);
+        assert.equal(response.headers['idempotent-replayed'], 'true');
+      }
+    });
+    const stored = await t.db.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM idempotency_keys WHERE key LIKE 'multi-cart-keyed-%'",
+    );
+    assert.deepEqual(stored, [{ n: 20 }]);
+    assert.equal((await stockOf(t, 'multi-cart-keyed')).reservedQuantity, 20);
+  });
+
   test('both sweepers at once expire each reservation exactly once', async () => {
     await initProduct(t, 'multi-2', 1_000);
     const reservations = await Promise.all(
