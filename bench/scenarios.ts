@@ -111,6 +111,33 @@ export const availabilityReads: LoadScenario = {
   },
 };
 
+/** Seed 002's available-to-promise: how a 5-line cart would be allocated now, holding nothing. */
+export const cartChecks: LoadScenario = {
+  name: 'cart-checks',
+  wrk: { SCENARIO: 'check', PREFIX: 'chk', COUNT: String(UNIFORM_SKUS), LINES: '5' },
+  title: 'POST /api/inventory/reservations/check, 5 lines over 3 warehouses',
+  async setup(db) {
+    await loadWarehouses(db);
+    await loadProducts(db, {
+      prefix: 'chk',
+      count: UNIFORM_SKUS,
+      onHand: 1_000,
+      warehouses: SEED002_WAREHOUSES,
+    });
+  },
+  step: async (send) => {
+    const products = new Set<number>();
+    while (products.size < 5) {
+      products.add(pick(UNIFORM_SKUS));
+    }
+    await send({
+      method: 'POST',
+      path: '/api/inventory/reservations/check',
+      body: { items: [...products].map((n) => ({ product_id: id('chk', n), quantity: 1 })) },
+    });
+  },
+};
+
 export const stockReads: LoadScenario = {
   name: 'stock-reads',
   wrk: { SCENARIO: 'stock', PREFIX: 'stk', COUNT: String(UNIFORM_SKUS) },
@@ -306,4 +333,5 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   soldOutReserve,
   soldOutCart,
   soldOutCartIdempotent,
+  cartChecks,
 ];

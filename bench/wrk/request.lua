@@ -1,7 +1,8 @@
 -- wrk script for the single-request scenarios of bench/run.ts (hot-reserve, uniform-reserve,
 -- availability-reads, stock-reads). The scenario comes from the environment:
---   SCENARIO=reserve|read|stock|cart  PREFIX=<product id prefix>  COUNT=<products to pick from>
--- cart: seed 002's POST /api/inventory/reservations with LINES distinct products (default 5).
+--   SCENARIO=reserve|read|stock|cart|check  PREFIX=<product id prefix>  COUNT=<products to pick from>
+-- cart: seed 002's POST /api/inventory/reservations with LINES distinct products (default 5);
+-- check: the same cart to POST /api/inventory/reservations/check (available-to-promise).
 local scenario = os.getenv("SCENARIO") or "reserve"
 local prefix = os.getenv("PREFIX") or "hot"
 local count = tonumber(os.getenv("COUNT") or "1")
@@ -13,7 +14,7 @@ math.randomseed(os.time())
 request = function()
   sent = sent + 1
   local product = string.format("%s%07d", prefix, math.random(1, count))
-  if scenario == "cart" then
+  if scenario == "cart" or scenario == "check" then
     local picked, items = {}, {}
     while #items < lines do
       local n = math.random(1, count)
@@ -21,6 +22,11 @@ request = function()
         picked[n] = true
         items[#items + 1] = string.format('{"product_id":"%s%07d","quantity":1}', prefix, n)
       end
+    end
+    if scenario == "check" then
+      return wrk.format("POST", "/api/inventory/reservations/check",
+        { ["Content-Type"] = "application/json" },
+        string.format('{"items":[%s]}', table.concat(items, ",")))
     end
     local body = string.format('{"order_id":"wrk-%d-%d","items":[%s]}', sent,
       math.random(1, 1000000000), table.concat(items, ","))

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createCartItemCache } from '../../src/app/cart-item-cache.ts';
+import { checkCart } from '../../src/app/check-availability.ts';
 import { createKeyChecker } from '../../src/app/key-checker.ts';
 import type { AllocationRepository, AppDeps, PlannedReservation } from '../../src/app/ports.ts';
 import { type ReserveCommand, reserveStock } from '../../src/app/reserve-stock.ts';
@@ -11,9 +12,10 @@ import { initProduct } from '../helpers/inventory-client.ts';
 import { useTestService } from '../helpers/test-service.ts';
 
 /**
- * The end of a flash sale: the SKU has sold out and buyers keep trying. A refusal must not cost
- * more than a sale did, so refusals are decided without a read per request where the answer is
- * already known, and the reads that remain are shared.
+ * The end of a flash sale: the SKU has sold out and buyers keep trying, and storefronts keep
+ * asking what they could buy. A refusal must not cost more than a sale did, so refusals are
+ * decided without a read per request where the answer is already known, and the reads that remain
+ * are shared; a check plans from the caches as a reservation does.
  */
 const t = useTestService();
 
@@ -206,4 +208,39 @@ test('concurrent keyed refusals ask their keys together, with no transaction of 
   assert.ok(statements.length <= 6, `${statements.length} statements for 12 keys`);
   const keys = await t.db.query("SELECT 1 FROM idempotency_keys WHERE key LIKE 'so-4-key-%'");
   assert.equal(keys.length, 0, 'the keys stay free');
+});
+
+test('available-to-promise checks plan from the caches; a refusal there is checked against the tables', async () => {
+  await insertWarehouses(t.db, [{ id: 'so-w1', priority: 1 }]);
+  await insertItem(t.db, { productId: 'so-5' });
+  await stock(t.db, 'so-5', { 'so-w1': 0 });
+  const { deps, reads, reset } = counted();
+  const check = () =>
+    checkCart(deps, {
+      lines: [{ ref: { productId: 'so-5', variantId: '' }, quantity: 2 }],
+      strategy: 'priority',
+      allowSplit: true,
+    });
+  assert.equal((await check()).ok, false);
+  // Stock arrives behind the caches' back (another instance, say): the cached figure says 0, and
+  // the refusal made from it is made again from the tables.
+  await t.db.query(
+    `UPDATE stock_levels SET on_hand = 5
+     WHERE warehouse_id = 'so-w1' AND item_id = (SELECT id FROM items WHERE product_id = 'so-5')`,
+  );
+  await t.db.query(
+    `INSERT INTO stock_movements (item_id, warehouse_id, kind, on_hand_delta, actor, reason)
+     SELECT id, 'so-w1', 'RECEIPT', 5, 'test', 'behind the cache' FROM items WHERE product_id = 'so-5'`,
+  );
+  reset();
+  const fresh = await check();
+  assert.ok(fresh.ok);
+  assert.equal(fresh.allocations[0]?.warehouseId, 'so-w1');
+  assert.ok(reads.options > 0, 'the refusal was checked against the tables');
+  // Now cached as available: later checks read nothing.
+  reset();
+  for (let i = 0; i < 5; i++) {
+    assert.ok((await check()).ok);
+  }
+  assert.deepEqual(reads, { items: 0, options: 0, states: 0 });
 });
