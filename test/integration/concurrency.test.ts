@@ -215,6 +215,33 @@ describe('racing enders on one reservation', () => {
   });
 });
 
+/**
+ * Each key's responses (the same request sent several times with one Idempotency-Key): either the
+ * key held stock once and every response answers that reservation (all but one replayed), or every
+ * response is 409. Answers how many keys held stock.
+ */
+function heldOnceOrRefused(
+  outcomes: readonly (readonly Awaited<ReturnType<typeof post>>[])[],
+  reservationIdOf: (body: Awaited<ReturnType<typeof post>>['body']) => unknown,
+): number {
+  let held = 0;
+  for (const responses of outcomes) {
+    const statuses = [...new Set(responses.map((r) => r.status))];
+    if (statuses[0] === 201) {
+      assert.deepEqual(statuses, [201], JSON.stringify(responses.map((r) => r.body)));
+      assert.equal(new Set(responses.map((r) => reservationIdOf(r.body))).size, 1);
+      assert.equal(
+        responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length,
+        responses.length - 1,
+      );
+      held++;
+    } else {
+      assert.deepEqual(statuses, [409], JSON.stringify(responses.map((r) => r.body)));
+    }
+  }
+  return held;
+}
+
 describe('two instances on one database', () => {
   let second: Service;
   let secondUrl: string;
@@ -228,6 +255,25 @@ describe('two instances on one database', () => {
   after(async () => {
     await second.stop();
   });
+
+  /** Each key's request four times with that Idempotency-Key, alternating between the instances. */
+  function eachKeyFourTimes(
+    keys: readonly string[],
+    path: string,
+    bodyOf: (key: string) => unknown,
+  ) {
+    return Promise.all(
+      keys.map((key, i) =>
+        Promise.all(
+          [0, 1, 2, 3].map((n) =>
+            post((i + n) % 2 === 0 ? baseUrl : secondUrl, path, bodyOf(key), {
+              'idempotency-key': key,
+            }),
+          ),
+        ),
+      ),
+    );
+  }
 
   test('reserves spread over both instances never oversell', async () => {
     await initProduct(t, 'multi-1', 70);
@@ -303,38 +349,15 @@ describe('two instances on one database', () => {
     const keys = Array.from({ length: 30 }, (_, i) => `multi-keyed-${i}`);
     // Each key's four requests alternate between the instances, so batches of both claim the
     // same keys at once; 20 units for 30 keys, so some keys are refused.
-    const outcomes = await Promise.all(
-      keys.map((key, i) =>
-        Promise.all(
-          [0, 1, 2, 3].map((n) =>
-            post(
-              (i + n) % 2 === 0 ? baseUrl : secondUrl,
-              '/inventory/reserve',
-              { productId: 'multi-keyed', orderId: key, quantity: 1 },
-              { 'idempotency-key': key },
-            ),
-          ),
-        ),
-      ),
+    const outcomes = await eachKeyFourTimes(keys, '/inventory/reserve', (key) => ({
+      productId: 'multi-keyed',
+      orderId: key,
+      quantity: 1,
+    }));
+    assert.equal(
+      heldOnceOrRefused(outcomes, (body) => body.data.reservationId),
+      20,
     );
-    let held = 0;
-    for (const responses of outcomes) {
-      const statuses = [...new Set(responses.map((r) => r.status))];
-      // A key is either held once, and every request answers that reservation, or refused.
-      if (statuses[0] === 201) {
-        assert.deepEqual(statuses, [201]);
-        const ids = new Set(responses.map((r) => r.body.data.reservationId));
-        assert.equal(ids.size, 1);
-        assert.equal(
-          responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length,
-          3,
-        );
-        held++;
-      } else {
-        assert.deepEqual(statuses, [409], JSON.stringify(responses.map((r) => r.body)));
-      }
-    }
-    assert.equal(held, 20);
     const rows = await t.db.query<{ n: number }>(
       "SELECT count(*)::integer AS n FROM reservations WHERE order_id LIKE 'multi-keyed-%'",
     );
@@ -351,36 +374,14 @@ describe('two instances on one database', () => {
     const keys = Array.from({ length: 30 }, (_, i) => `multi-cart-keyed-${i}`);
     // Planned carts: a refusal from the plan (the instance's cached figures, then the tables)
     // comes before any batch sees the key, so it asks the key; one from a batch does not.
-    const outcomes = await Promise.all(
-      keys.map((key, i) =>
-        Promise.all(
-          [0, 1, 2, 3].map((n) =>
-            post(
-              (i + n) % 2 === 0 ? baseUrl : secondUrl,
-              '/api/inventory/reservations',
-              { order_id: key, items: [{ product_id: 'multi-cart-keyed', quantity: 1 }] },
-              { 'idempotency-key': key },
-            ),
-          ),
-        ),
-      ),
+    const outcomes = await eachKeyFourTimes(keys, '/api/inventory/reservations', (key) => ({
+      order_id: key,
+      items: [{ product_id: 'multi-cart-keyed', quantity: 1 }],
+    }));
+    assert.equal(
+      heldOnceOrRefused(outcomes, (body) => body.data.id),
+      20,
     );
-    let held = 0;
-    for (const responses of outcomes) {
-      const statuses = [...new Set(responses.map((r) => r.status))];
-      if (statuses[0] === 201) {
-        assert.deepEqual(statuses, [201], JSON.stringify(responses.map((r) => r.body)));
-        assert.equal(new Set(responses.map((r) => r.body.data.id)).size, 1);
-        assert.equal(
-          responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length,
-          3,
-        );
-        held++;
-      } else {
-        assert.deepEqual(statuses, [409], JSON.stringify(responses.map((r) => r.body)));
-      }
-    }
-    assert.equal(held, 20);
     // Once more, after the sellout: now every plan refuses before a batch sees the key, so the
     // key check alone tells a held key's retry (its reservation again) from a refused one's (409).
     const again = await Promise.all(
