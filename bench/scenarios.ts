@@ -321,6 +321,28 @@ export const soldOutCartIdempotent: LoadScenario = {
   },
 };
 
+/**
+ * A paused sale: an operator blocked the hot SKU's sales and buyers keep trying. Every request is
+ * refused with 409 SALES_BLOCKED, each after a plan from the caches and one from the tables (an
+ * unblock a moment ago must not be refused).
+ */
+export const blockedReserve: LoadScenario = {
+  name: 'blocked-reserve',
+  wrk: { SCENARIO: 'reserve', PREFIX: 'blk', COUNT: '1' },
+  title: 'POST /inventory/reserve, one SKU whose sales are blocked (every request refused)',
+  async setup(db) {
+    await loadProducts(db, { prefix: 'blk', count: 1, onHand: 1_000, warehouses: ['default'] });
+    await db.query("UPDATE items SET sales_blocked = true WHERE product_id LIKE 'blk%'");
+  },
+  step: async (send, worker, i) => {
+    await send({
+      method: 'POST',
+      path: '/inventory/reserve',
+      body: { productId: id('blk', 1), orderId: `blk-${worker}-${i}`, quantity: 1 },
+    });
+  },
+};
+
 export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   hotReserve,
   uniformReserve,
@@ -334,4 +356,5 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   soldOutCart,
   soldOutCartIdempotent,
   cartChecks,
+  blockedReserve,
 ];

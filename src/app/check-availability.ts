@@ -16,6 +16,7 @@ export async function checkCart(deps: AppDeps, request: CartRequest): Promise<Ca
   const cached = await planCart(deps.reader, request, {
     items: deps.cartItems,
     warehouseOptions: (itemIds) => deps.warehouseOptions.options(itemIds),
+    warehouseStates: deps.warehouseStates,
   });
   if (cached.ok) {
     return cached;
@@ -23,6 +24,7 @@ export async function checkCart(deps: AppDeps, request: CartRequest): Promise<Ca
   return planCart(deps.reader, request, {
     items: { resolve: (refs) => deps.cartItems.reload(refs) },
     warehouseOptions: (itemIds) => deps.warehouseOptions.reload(itemIds),
+    warehouseStates: deps.warehouseStates,
   });
 }
 

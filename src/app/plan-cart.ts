@@ -8,6 +8,7 @@ import {
 import type { ErrorCode } from '../domain/errors.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
 import type { CartItemRecord, ItemRef, UnitOfWork, WarehouseOptionRecord } from './ports.ts';
+import type { WarehouseStates } from './warehouse-states.ts';
 
 /**
  * Turns a cart (lines naming items by id, SKU or product + variant, optionally a warehouse) into
@@ -105,6 +106,8 @@ function refusalOf(
 export interface PlanSources {
   readonly items: Pick<CartItemCache, 'resolve'>;
   readonly warehouseOptions: (itemIds: readonly string[]) => Promise<WarehouseOptionRecord[]>;
+  /** The named warehouses' states; by default read through `uow`. */
+  readonly warehouseStates?: WarehouseStates;
 }
 
 export async function planCart(
@@ -232,10 +235,10 @@ export async function planCart(
     ...new Set(request.lines.map((l) => l.warehouseId).filter((id) => id !== undefined)),
   ];
   const states = new Map(
-    (pinned.length === 0 ? [] : await uow.allocation.findWarehouseStates(pinned)).map((w) => [
-      w.id,
-      w.active,
-    ]),
+    (pinned.length === 0
+      ? []
+      : await (sources.warehouseStates ?? uow.allocation.findWarehouseStates)(pinned)
+    ).map((w) => [w.id, w.active]),
   );
   request.lines.forEach((line, index) => {
     if (line.warehouseId === undefined) {

@@ -9,6 +9,7 @@ import type { CartItemCache } from './cart-item-cache.ts';
 import type { KeyChecker } from './key-checker.ts';
 import type { ProductStockReader } from './product-stock-reader.ts';
 import type { WarehouseOptionsCache } from './warehouse-options-cache.ts';
+import type { WarehouseStates } from './warehouse-states.ts';
 
 /**
  * What the use cases need from the outside world. src/db implements the repositories; src/main wires
@@ -692,6 +693,8 @@ export interface AppDeps {
   readonly warehouseOptions: WarehouseOptionsCache;
   /** What Idempotency-Keys hold, asked for concurrent refused requests together. */
   readonly keyChecker: KeyChecker;
+  /** The states of warehouses carts name, read fresh and shared by concurrent plans. */
+  readonly warehouseStates: WarehouseStates;
   /** Availability answers' reads, shared by concurrent requests (never cached). */
   readonly availability: AvailabilityReader;
   /** Seed 000's stock answers' reads, shared by concurrent requests (never cached). */

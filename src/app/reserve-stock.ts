@@ -151,10 +151,15 @@ async function reserveBatched(
         allowSplit: command.allowSplit ?? true,
       },
       fromCache
-        ? { items: deps.cartItems, warehouseOptions: (ids) => deps.warehouseOptions.options(ids) }
+        ? {
+            items: deps.cartItems,
+            warehouseOptions: (ids) => deps.warehouseOptions.options(ids),
+            warehouseStates: deps.warehouseStates,
+          }
         : {
             items: { resolve: (refs) => deps.cartItems.reload(refs) },
             warehouseOptions: (ids) => deps.warehouseOptions.reload(ids),
+            warehouseStates: deps.warehouseStates,
           },
     );
     if (!plan.ok) {

@@ -62,7 +62,8 @@ export function createAllocationRepository(db: Queryable): AllocationRepository 
     },
 
     async findWarehouseStates(ids) {
-      return db.query<{ id: string; active: boolean }>(
+      return db.queryPrepared<{ id: string; active: boolean }>(
+        'allocation_warehouse_states',
         'SELECT id, active FROM warehouses WHERE id = ANY($1::text[])',
         [ids],
       );

@@ -5,6 +5,7 @@ import { createKeyChecker } from '../app/key-checker.ts';
 import type { AppDeps } from '../app/ports.ts';
 import { createProductStockReader } from '../app/product-stock-reader.ts';
 import { createWarehouseOptionsCache } from '../app/warehouse-options-cache.ts';
+import { createWarehouseStates } from '../app/warehouse-states.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { createEndBatcher } from '../db/end-batcher.ts';
@@ -61,6 +62,7 @@ export async function createService(
       entriesMax: ALLOCATION_CACHE_ITEMS_MAX,
     }),
     keyChecker: createKeyChecker(reader.idempotency),
+    warehouseStates: createWarehouseStates(reader.allocation),
     availability: createAvailabilityReader(reader.allocation),
     productStock: createProductStockReader(reader),
     // Time-ordered ids: new reservations, lines and ledger rows land at the right edge of their

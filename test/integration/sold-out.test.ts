@@ -6,6 +6,7 @@ import { createKeyChecker } from '../../src/app/key-checker.ts';
 import type { AllocationRepository, AppDeps, PlannedReservation } from '../../src/app/ports.ts';
 import { type ReserveCommand, reserveStock } from '../../src/app/reserve-stock.ts';
 import { createWarehouseOptionsCache } from '../../src/app/warehouse-options-cache.ts';
+import { createWarehouseStates } from '../../src/app/warehouse-states.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { insertItem, insertWarehouses, stock } from '../factories/catalog.factory.ts';
 import { initProduct } from '../helpers/inventory-client.ts';
@@ -47,6 +48,7 @@ function counted() {
     reader: { ...t.service.deps.reader, allocation },
     cartItems: createCartItemCache(allocation, { ttlMs: 30_000, entriesMax: 100 }),
     warehouseOptions: createWarehouseOptionsCache(allocation, { ttlMs: 5_000, entriesMax: 100 }),
+    warehouseStates: createWarehouseStates(allocation),
     reservationBatcher: {
       submit: (planned) => {
         submitted.push(planned);
@@ -243,4 +245,18 @@ test('available-to-promise checks plan from the caches; a refusal there is check
     assert.ok((await check()).ok);
   }
   assert.deepEqual(reads, { items: 0, options: 0, states: 0 });
+});
+
+test('a paused sale: concurrent refusals of a blocked SKU share every read that re-checks them', async () => {
+  await initProduct(t, 'so-6', 10);
+  await t.db.query("UPDATE items SET sales_blocked = true WHERE product_id = 'so-6'");
+  const { deps, reads } = counted();
+  const refusals = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => refusal(deps, oneLine('so-6', `o-b-${i}`, 'default'))),
+  );
+  assert.ok(refusals.every((r) => r.code === 'SALES_BLOCKED'));
+  // Each request plans from the caches and again from the tables, naming its warehouse: alone,
+  // two reads of the warehouse's state each, 24 for twelve.
+  assert.ok(reads.states <= 6, `${reads.states} warehouse-state reads for 12 refusals`);
+  assert.ok(reads.items <= 6, `${reads.items} item reads for 12 refusals`);
 });
