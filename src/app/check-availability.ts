@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.ts';
 import { deriveItemStatus, type ItemStatus } from '../domain/item-status.ts';
-import { type CartPlan, type CartRequest, planCart } from './plan-cart.ts';
+import { type CartPlan, type CartRequest, cachedPlanSources, planCart } from './plan-cart.ts';
 import type { AppDeps, CartItemRecord, ItemWarehouseStockRecord } from './ports.ts';
 
 /**
@@ -13,19 +13,8 @@ import type { AppDeps, CartItemRecord, ItemWarehouseStockRecord } from './ports.
  * go through the caches' coalescers, shared by concurrent checks and started after they asked.
  */
 export async function checkCart(deps: AppDeps, request: CartRequest): Promise<CartPlan> {
-  const cached = await planCart(deps.reader, request, {
-    items: deps.cartItems,
-    warehouseOptions: (itemIds) => deps.warehouseOptions.options(itemIds),
-    warehouseStates: deps.warehouseStates,
-  });
-  if (cached.ok) {
-    return cached;
-  }
-  return planCart(deps.reader, request, {
-    items: { resolve: (refs) => deps.cartItems.reload(refs) },
-    warehouseOptions: (itemIds) => deps.warehouseOptions.reload(itemIds),
-    warehouseStates: deps.warehouseStates,
-  });
+  const cached = await planCart(deps.reader, request, cachedPlanSources(deps, 'caches'));
+  return cached.ok ? cached : planCart(deps.reader, request, cachedPlanSources(deps, 'tables'));
 }
 
 export interface WarehouseAvailability {

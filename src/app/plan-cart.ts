@@ -7,7 +7,13 @@ import {
 } from '../domain/allocation.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { CartItemCache } from './cart-item-cache.ts';
-import type { CartItemRecord, ItemRef, UnitOfWork, WarehouseOptionRecord } from './ports.ts';
+import type {
+  AppDeps,
+  CartItemRecord,
+  ItemRef,
+  UnitOfWork,
+  WarehouseOptionRecord,
+} from './ports.ts';
 import type { WarehouseStates } from './warehouse-states.ts';
 
 /**
@@ -108,6 +114,29 @@ export interface PlanSources {
   readonly warehouseOptions: (itemIds: readonly string[]) => Promise<WarehouseOptionRecord[]>;
   /** The named warehouses' states; by default read through `uow`. */
   readonly warehouseStates?: WarehouseStates;
+}
+
+/**
+ * The sources of a plan that does not run in a transaction (a reservation through group commit,
+ * an available-to-promise check): the caches first; then, for a plan the cached figures refused,
+ * the tables, read through the caches' coalescers (shared reads, each started after its callers
+ * asked). The named warehouses' states are read fresh either way.
+ */
+export function cachedPlanSources(
+  deps: Pick<AppDeps, 'cartItems' | 'warehouseOptions' | 'warehouseStates'>,
+  from: 'caches' | 'tables',
+): PlanSources {
+  return from === 'caches'
+    ? {
+        items: deps.cartItems,
+        warehouseOptions: (ids) => deps.warehouseOptions.options(ids),
+        warehouseStates: deps.warehouseStates,
+      }
+    : {
+        items: { resolve: (refs) => deps.cartItems.reload(refs) },
+        warehouseOptions: (ids) => deps.warehouseOptions.reload(ids),
+        warehouseStates: deps.warehouseStates,
+      };
 }
 
 export async function planCart(

@@ -6,6 +6,7 @@ import { recordLineStep } from './apply-line-step.ts';
 import { claimIdempotencyKey, hashFingerprint, replayOf } from './idempotency.ts';
 import {
   type CartLineRequest,
+  cachedPlanSources,
   type LineFailure,
   type PlannedAllocation,
   planCart,
@@ -150,17 +151,7 @@ async function reserveBatched(
         destination: command.destination,
         allowSplit: command.allowSplit ?? true,
       },
-      fromCache
-        ? {
-            items: deps.cartItems,
-            warehouseOptions: (ids) => deps.warehouseOptions.options(ids),
-            warehouseStates: deps.warehouseStates,
-          }
-        : {
-            items: { resolve: (refs) => deps.cartItems.reload(refs) },
-            warehouseOptions: (ids) => deps.warehouseOptions.reload(ids),
-            warehouseStates: deps.warehouseStates,
-          },
+      cachedPlanSources(deps, fromCache ? 'caches' : 'tables'),
     );
     if (!plan.ok) {
       if (fromCache) {
