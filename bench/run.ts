@@ -19,6 +19,7 @@ import {
 import { type LoadResult, percentile, runLoad } from './lib/load.ts';
 import { driveReserveBatch } from './lib/reserve-batch.ts';
 import { type RunningService, runCliOnDataDir, startService } from './lib/service.ts';
+import { readWalState, segmentsWanted, type WalState, warmWal } from './lib/wal.ts';
 import { runWrk } from './lib/wrk.ts';
 import {
   availabilityReads,
@@ -115,6 +116,10 @@ const program = new Command()
     3,
   )
   .option(
+    '--no-warm-wal',
+    'measure on the WAL segments the cluster has (a young one zero-fills new ones during the runs)',
+  )
+  .option(
     '--env <pairs>',
     'extra service settings, e.g. RESERVATION_BATCHES_IN_FLIGHT=1,ITEM_CACHE_TTL=1s',
     envPairs,
@@ -132,6 +137,7 @@ const opts = program.opts<{
   largeReservations: number;
   largeRounds: number;
   env: Record<string, string>;
+  warmWal: boolean;
 }>();
 const selected = opts.scenarios;
 const durationMs = opts.duration * 1000;
@@ -237,6 +243,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `postgresql: ${server?.version ?? '?'}, shared_buffers ${server?.shared_buffers ?? '?'}\n`,
     );
+    process.stdout.write(`${await prepareWal(bench.db)}\n`);
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected.has(s.name))) {
       await scenario.setup(bench.db);
       const service = await startService({ DATABASE_URL: bench.url, ...scenario.env, ...extraEnv });
@@ -259,6 +266,31 @@ async function main(): Promise<void> {
     await bench.drop();
   }
   process.stdout.write(`\n${header}\n${rows.join('\n')}\n`);
+}
+
+/**
+ * A young cluster zero-fills every WAL segment it reaches for the first time, and its runs show
+ * that in p99 (lib/wal.ts); unless told not to, the bench gives it the segments first. Either way
+ * the run says what the cluster had.
+ */
+async function prepareWal(db: Database): Promise<string> {
+  const state = await readWalState(db);
+  if (state === undefined) {
+    return 'wal: not readable by this role; a young cluster shows a p99 tail (PERFORMANCE.md)';
+  }
+  const wanted = segmentsWanted(state);
+  if (wanted === 0 || !opts.warmWal) {
+    return `wal: ${walLabel(state)}${wanted === 0 ? '' : ', not warmed (--no-warm-wal)'}`;
+  }
+  const started = performance.now();
+  await warmWal(db, wanted);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const after = await readWalState(db);
+  return `wal: ${walLabel(state)}; warmed by ${wanted} in ${seconds} s, now ${after?.segments ?? '?'}`;
+}
+
+function walLabel(state: WalState): string {
+  return `segments on hand ${state.segments} (${state.segmentBytes / 2 ** 20} MiB each), max_wal_size keeps ${state.kept}`;
 }
 
 /** Seconds to expire `--expired` reservations that are all past due (settings from --env, else the defaults). */
