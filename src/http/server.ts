@@ -13,6 +13,7 @@ import type { AppDeps } from '../app/ports.ts';
 import { type ErrorCode, isDomainError } from '../domain/errors.ts';
 import { CORRELATION_ID_LENGTH_MAX } from '../domain/limits.ts';
 import { errorBody, HTTP_STATUS_OF } from './error-mapping.ts';
+import { requestLoggerFactory } from './request-logger.ts';
 import type { RequestTracker } from './request-tracker.ts';
 import { adminProductRoutes } from './routes/admin-product.routes.ts';
 import { type HealthProbe, healthRoutes } from './routes/health.routes.ts';
@@ -52,6 +53,8 @@ export async function buildServer(options: ServerOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    // request.log is made when a request first logs, not for every request (request-logger.ts).
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: PATH_PARAM_LENGTH_MAX },
     // Errors the router raises before any route runs (bad percent-encoding, an over-long path
