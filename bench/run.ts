@@ -19,7 +19,7 @@ import {
 import { type LoadResult, percentile, runLoad } from './lib/load.ts';
 import { driveReserveBatch } from './lib/reserve-batch.ts';
 import { type RunningService, runCliOnDataDir, startService } from './lib/service.ts';
-import { readWalState, segmentsWanted, type WalState, warmWal } from './lib/wal.ts';
+import { readWalState, switchesWanted, type WalState, warmWal } from './lib/wal.ts';
 import { runWrk } from './lib/wrk.ts';
 import {
   availabilityReads,
@@ -278,7 +278,7 @@ async function prepareWal(db: Database): Promise<string> {
   if (state === undefined) {
     return 'wal: not readable by this role; a young cluster shows a p99 tail (PERFORMANCE.md)';
   }
-  const wanted = segmentsWanted(state);
+  const wanted = switchesWanted(state);
   if (wanted === 0 || !opts.warmWal) {
     return `wal: ${walLabel(state)}${wanted === 0 ? '' : ', not warmed (--no-warm-wal)'}`;
   }
@@ -286,7 +286,7 @@ async function prepareWal(db: Database): Promise<string> {
   await warmWal(db, wanted);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const after = await readWalState(db);
-  return `wal: ${walLabel(state)}; warmed by ${wanted} in ${seconds} s, now ${after?.segments ?? '?'}`;
+  return `wal: ${walLabel(state)}; moved on by ${wanted} and checkpointed in ${seconds} s, now ${after?.segments ?? '?'} on hand`;
 }
 
 function walLabel(state: WalState): string {

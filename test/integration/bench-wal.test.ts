@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import {
   readWalState,
-  segmentsWanted,
+  switchesWanted,
   WARM_SEGMENTS_MAX,
   type WalState,
   warmWal,
@@ -47,16 +47,17 @@ test('reads the segments on hand and what max_wal_size keeps', async () => {
   assert.ok(state.segments >= 1);
 });
 
-test('wants the segments missing from what max_wal_size keeps, within a bound', () => {
+test('moves a cluster short of what max_wal_size keeps on by all of it, within a bound', () => {
   const state = (segments: number, kept: number): WalState => ({
     segments,
     kept,
     segmentBytes: 16 * 2 ** 20,
   });
-  assert.equal(segmentsWanted(state(1, 64)), 63);
-  assert.equal(segmentsWanted(state(64, 64)), 0);
-  assert.equal(segmentsWanted(state(80, 64)), 0);
-  assert.equal(segmentsWanted(state(1, 10_000)), WARM_SEGMENTS_MAX);
+  assert.equal(switchesWanted(state(1, 64)), 64);
+  assert.equal(switchesWanted(state(43, 64)), 64);
+  assert.equal(switchesWanted(state(64, 64)), 0);
+  assert.equal(switchesWanted(state(80, 64)), 0);
+  assert.equal(switchesWanted(state(1, 10_000)), WARM_SEGMENTS_MAX);
 });
 
 test('moves the WAL on by whole segments, then checkpoints', async () => {
