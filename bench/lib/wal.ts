@@ -8,8 +8,8 @@ import type { Database } from '../../src/db/database.ts';
  * zeros (16 MB by default, `wal_init_zero`) and syncing it while commits wait for the WAL. Once a
  * checkpoint has passed them, old segments are renamed for reuse instead: as many as its recent
  * checkpoints were apart, up to `max_wal_size`. Hot reserve writes a segment about every second,
- * and on new clusters its p99 was 2.4-3.3 ms higher in four rounds, and 24-51 ms against
- * 14-15 ms (with `wal_init_zero = off`) in four others when the machine was slower
+ * and on new clusters its p99 was 1.6-3.8 ms higher in four rounds, and 24-51 ms against
+ * 14-15 ms (with `wal_init_zero = off`) in three others when the machine was slower
  * (PERFORMANCE.md, eleventh sitting). Benchmarks measure the service, so they run on a cluster
  * that has its segments.
  */
