@@ -283,7 +283,9 @@ async function prepareWal(db: Database): Promise<string> {
     return `wal: ${walLabel(state)}${wanted === 0 ? '' : ', not warmed (--no-warm-wal)'}`;
   }
   const started = performance.now();
-  await warmWal(db, wanted);
+  if ((await warmWal(db, wanted)) === 'not permitted') {
+    return `wal: ${walLabel(state)}, not warmed: this role may not switch the WAL or checkpoint`;
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const after = await readWalState(db);
   return `wal: ${walLabel(state)}; moved on by ${wanted} and checkpointed in ${seconds} s, now ${after?.segments ?? '?'} on hand`;

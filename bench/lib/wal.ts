@@ -39,7 +39,7 @@ export async function readWalState(db: Database): Promise<WalState | undefined> 
       segmentBytes,
     };
   } catch (error) {
-    if ((error as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE) {
+    if (isPermissionDenied(error)) {
       return undefined;
     }
     throw error;
@@ -62,22 +62,35 @@ export function switchesWanted(state: WalState): number {
 
 /**
  * Moves the WAL on by `count` segments (each one not on hand is created, zero-filled, as a young
- * cluster does), then checkpoints, so that the segments behind the checkpoint are kept for reuse. A message
- * record gives each switch something to switch from: no table is written. Needs a superuser (or
- * the roles granted pg_switch_wal, pg_logical_emit_message and pg_checkpoint).
+ * cluster does), then checkpoints, so that the segments behind the checkpoint are kept for reuse.
+ * A message record gives each switch something to switch from: no table is written. Needs a
+ * superuser (or a role granted pg_switch_wal, pg_logical_emit_message and pg_checkpoint); for
+ * another it answers 'not permitted'.
  */
-export async function warmWal(db: Database, count: number): Promise<void> {
+export async function warmWal(db: Database, count: number): Promise<'done' | 'not permitted'> {
   if (!Number.isInteger(count) || count < 0 || count > WARM_SEGMENTS_MAX) {
     throw new RangeError(`count must be a whole number from 0 to ${WARM_SEGMENTS_MAX}`);
   }
   if (count === 0) {
-    return;
+    return 'done';
   }
-  await db.exec(`DO $warm$ BEGIN
-      FOR i IN 1..${count} LOOP
-        PERFORM pg_logical_emit_message(false, 'inventory-bench', 'wal warm-up');
-        PERFORM pg_switch_wal();
-      END LOOP;
-    END $warm$`);
-  await db.exec('CHECKPOINT');
+  try {
+    await db.exec(`DO $warm$ BEGIN
+        FOR i IN 1..${count} LOOP
+          PERFORM pg_logical_emit_message(false, 'inventory-bench', 'wal warm-up');
+          PERFORM pg_switch_wal();
+        END LOOP;
+      END $warm$`);
+    await db.exec('CHECKPOINT');
+  } catch (error) {
+    if (isPermissionDenied(error)) {
+      return 'not permitted';
+    }
+    throw error;
+  }
+  return 'done';
+}
+
+function isPermissionDenied(error: unknown): boolean {
+  return (error as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE;
 }

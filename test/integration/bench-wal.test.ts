@@ -65,7 +65,7 @@ test('moves the WAL on by whole segments, then checkpoints', async () => {
   assert.ok(state !== undefined);
   const segment = BigInt(state.segmentBytes);
   const before = await insertPosition();
-  await warmWal(db, 2);
+  assert.equal(await warmWal(db, 2), 'done');
   const after = await insertPosition();
   // Each switch ends a segment: two of them start a segment at least two after the first.
   assert.ok(after / segment - before / segment >= 2n, `${before} -> ${after}`);
@@ -81,19 +81,39 @@ test('refuses a count outside 0..WARM_SEGMENTS_MAX', async () => {
   }
 });
 
-test('a role that may not read pg_wal gets no state, not an error', async () => {
+/** Runs `check` on a database connection of a new role (dropped afterwards) made by `grants`. */
+async function asRole(grants: string, check: (reader: Database) => Promise<void>): Promise<void> {
   const role = `inventory_wal_reader_${process.pid}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE ROLE "${role}" LOGIN`);
-  const url = new URL(database.url);
-  url.username = role;
-  const reader = await openPostgres({ url: url.toString(), poolMax: 1, logger: silentLogger });
   try {
-    assert.equal(await readWalState(reader), undefined);
+    if (grants !== '') {
+      await admin.query(grants.replaceAll('$role', `"${role}"`));
+    }
+    const url = new URL(database.url);
+    url.username = role;
+    const reader = await openPostgres({ url: url.toString(), poolMax: 1, logger: silentLogger });
+    try {
+      await check(reader);
+    } finally {
+      await reader.close();
+    }
   } finally {
-    await reader.close();
     await admin.query(`DROP ROLE "${role}"`);
     await admin.end();
   }
+}
+
+test('a role that may not read pg_wal gets no state, not an error', async () => {
+  await asRole('', async (reader) => {
+    assert.equal(await readWalState(reader), undefined);
+  });
+});
+
+test('a role that may read pg_wal but not switch it is told so, not failed', async () => {
+  await asRole('GRANT pg_monitor TO $role', async (reader) => {
+    assert.ok((await readWalState(reader)) !== undefined);
+    assert.equal(await warmWal(reader, 1), 'not permitted');
+  });
 });
