@@ -2,6 +2,20 @@ import type { IdempotencyRepository, StoredIdempotentResult } from '../app/ports
 import { arrayLiteral } from './array-literal.ts';
 import type { Queryable } from './database.ts';
 
+/**
+ * Deletes up to $1 keys past their retention, skipping any a request holds. The rows are deleted
+ * by the address their lock returned: matching the claimed keys instead was planned as a hash
+ * semi-join over a sequential scan of every key at 50,000 keys (7.9-8.1 ms a purge of 500,
+ * 0.6 ms this way; 4.6-4.8 against 1.0-1.1 ms at 500,000; docs/PERFORMANCE.md, eleventh sitting).
+ * Only keys past their retention are taken, and nothing updates those (answers are stored in the
+ * claim's own transaction, long before), so the address a lock returned is the row this statement
+ * sees. Exported for the plan test.
+ */
+export const PURGE_EXPIRED_KEYS_SQL = `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+     SELECT ctid FROM idempotency_keys WHERE expires_at <= now()
+     LIMIT $1 FOR UPDATE SKIP LOCKED))
+   RETURNING key`;
+
 export function createIdempotencyRepository(db: Queryable): IdempotencyRepository {
   return {
     async claim(claim) {
@@ -61,13 +75,7 @@ export function createIdempotencyRepository(db: Queryable): IdempotencyRepositor
     },
 
     async purgeExpired(limit) {
-      const rows = await db.query(
-        `DELETE FROM idempotency_keys WHERE (scope, key) IN (
-           SELECT scope, key FROM idempotency_keys WHERE expires_at <= now()
-           LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING key`,
-        [limit],
-      );
+      const rows = await db.query(PURGE_EXPIRED_KEYS_SQL, [limit]);
       return rows.length;
     },
   };
