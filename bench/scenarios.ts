@@ -22,19 +22,35 @@ const UNIFORM_SKUS = 10_000;
 const pick = (n: number) => 1 + Math.floor(Math.random() * n);
 const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(7, '0')}`;
 
+/** Seed 000's reserve of one unit of the one product `prefix` loads, a new order each time. */
+function reserveOneSku(prefix: string): Pick<LoadScenario, 'wrk' | 'step'> {
+  return {
+    wrk: { SCENARIO: 'reserve', PREFIX: prefix, COUNT: '1' },
+    step: async (send, worker, i) => {
+      await send({
+        method: 'POST',
+        path: '/inventory/reserve',
+        body: { productId: id(prefix, 1), orderId: `${prefix}-${worker}-${i}`, quantity: 1 },
+      });
+    },
+  };
+}
+
+/** Seed 002 cart lines: `count` distinct products of the `UNIFORM_SKUS` under `prefix`, 1 each. */
+function cartItems(prefix: string, count: number): { product_id: string; quantity: number }[] {
+  const products = new Set<number>();
+  while (products.size < count) {
+    products.add(pick(UNIFORM_SKUS));
+  }
+  return [...products].map((n) => ({ product_id: id(prefix, n), quantity: 1 }));
+}
+
 export const hotReserve: LoadScenario = {
   name: 'hot-reserve',
-  wrk: { SCENARIO: 'reserve', PREFIX: 'hot', COUNT: '1' },
   title: 'POST /inventory/reserve, one hot SKU',
   setup: (db) =>
     loadProducts(db, { prefix: 'hot', count: 1, onHand: HOT_STOCK, warehouses: ['default'] }),
-  step: async (send, worker, i) => {
-    await send({
-      method: 'POST',
-      path: '/inventory/reserve',
-      body: { productId: id('hot', 1), orderId: `hot-${worker}-${i}`, quantity: 1 },
-    });
-  },
+  ...reserveOneSku('hot'),
 };
 
 export const uniformReserve: LoadScenario = {
@@ -75,17 +91,10 @@ export const cartReserve: LoadScenario = {
     });
   },
   step: async (send, worker, i) => {
-    const products = new Set<number>();
-    while (products.size < 5) {
-      products.add(pick(UNIFORM_SKUS));
-    }
     await send({
       method: 'POST',
       path: '/api/inventory/reservations',
-      body: {
-        order_id: `cart-${worker}-${i}`,
-        items: [...products].map((n) => ({ product_id: id('cart', n), quantity: 1 })),
-      },
+      body: { order_id: `cart-${worker}-${i}`, items: cartItems('cart', 5) },
     });
   },
 };
@@ -126,14 +135,10 @@ export const cartChecks: LoadScenario = {
     });
   },
   step: async (send) => {
-    const products = new Set<number>();
-    while (products.size < 5) {
-      products.add(pick(UNIFORM_SKUS));
-    }
     await send({
       method: 'POST',
       path: '/api/inventory/reservations/check',
-      body: { items: [...products].map((n) => ({ product_id: id('chk', n), quantity: 1 })) },
+      body: { items: cartItems('chk', 5) },
     });
   },
 };
@@ -258,16 +263,9 @@ export const hotReserveIdempotent: LoadScenario = {
  */
 export const soldOutReserve: LoadScenario = {
   name: 'sold-out-reserve',
-  wrk: { SCENARIO: 'reserve', PREFIX: 'sold', COUNT: '1' },
   title: 'POST /inventory/reserve, one sold-out SKU (every request refused)',
   setup: (db) => loadProducts(db, { prefix: 'sold', count: 1, onHand: 0, warehouses: ['default'] }),
-  step: async (send, worker, i) => {
-    await send({
-      method: 'POST',
-      path: '/inventory/reserve',
-      body: { productId: id('sold', 1), orderId: `sold-${worker}-${i}`, quantity: 1 },
-    });
-  },
+  ...reserveOneSku('sold'),
 };
 
 /** The same through seed 002's API, where the service plans the warehouse itself. */
@@ -328,19 +326,12 @@ export const soldOutCartIdempotent: LoadScenario = {
  */
 export const blockedReserve: LoadScenario = {
   name: 'blocked-reserve',
-  wrk: { SCENARIO: 'reserve', PREFIX: 'blk', COUNT: '1' },
   title: 'POST /inventory/reserve, one SKU whose sales are blocked (every request refused)',
   async setup(db) {
     await loadProducts(db, { prefix: 'blk', count: 1, onHand: 1_000, warehouses: ['default'] });
     await db.query("UPDATE items SET sales_blocked = true WHERE product_id LIKE 'blk%'");
   },
-  step: async (send, worker, i) => {
-    await send({
-      method: 'POST',
-      path: '/inventory/reserve',
-      body: { productId: id('blk', 1), orderId: `blk-${worker}-${i}`, quantity: 1 },
-    });
-  },
+  ...reserveOneSku('blk'),
 };
 
 export const LOAD_SCENARIOS: readonly LoadScenario[] = [

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LoadRequest } from '../../bench/lib/load.ts';
-import { hotReserveIdempotent, soldOutCartIdempotent } from '../../bench/scenarios.ts';
+import {
+  blockedReserve,
+  cartChecks,
+  cartReserve,
+  hotReserve,
+  hotReserveIdempotent,
+  soldOutCartIdempotent,
+  soldOutReserve,
+} from '../../bench/scenarios.ts';
 
 for (const scenario of [hotReserveIdempotent, soldOutCartIdempotent]) {
   test(`${scenario.name} sends a key once, though every run counts its iterations from 0`, async () => {
@@ -23,3 +31,49 @@ for (const scenario of [hotReserveIdempotent, soldOutCartIdempotent]) {
     assert.ok(keys.every((key) => key.length > 0));
   });
 }
+
+test('the one-SKU reserve scenarios send seed 000 reserves of their own product, a new order each', async () => {
+  for (const [scenario, product] of [
+    [hotReserve, 'hot0000001'],
+    [soldOutReserve, 'sold0000001'],
+    [blockedReserve, 'blk0000001'],
+  ] as const) {
+    const sent: LoadRequest[] = [];
+    const send = async (request: LoadRequest) => {
+      sent.push(request);
+      return { status: 201, body: {} };
+    };
+    await scenario.step(send, 0, 0);
+    await scenario.step(send, 1, 0);
+    assert.deepEqual(
+      sent.map((r) => [r.path, (r.body as { productId: string }).productId]),
+      [
+        ['/inventory/reserve', product],
+        ['/inventory/reserve', product],
+      ],
+    );
+    const orders = sent.map((r) => (r.body as { orderId: string }).orderId);
+    assert.equal(new Set(orders).size, 2, scenario.name);
+    assert.equal(scenario.wrk?.PREFIX, product.slice(0, -7));
+  }
+});
+
+test('the 5-line cart scenarios send five distinct products of their own', async () => {
+  for (const [scenario, prefix] of [
+    [cartReserve, 'cart'],
+    [cartChecks, 'chk'],
+  ] as const) {
+    let body: { items: { product_id: string; quantity: number }[] } | undefined;
+    await scenario.step(
+      async (request) => {
+        body = request.body as typeof body;
+        return { status: 201, body: {} };
+      },
+      0,
+      0,
+    );
+    const products = body?.items.map((item) => item.product_id) ?? [];
+    assert.equal(new Set(products).size, 5, scenario.name);
+    assert.ok(products.every((p) => p.startsWith(prefix)));
+  }
+});
