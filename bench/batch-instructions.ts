@@ -13,7 +13,8 @@ import { loadProducts } from './lib/database.ts';
 
 /**
  * `node bench/batch-instructions.ts [--batches N]
- * [--modes hot,uniform,cart,release,deduct,commit,hot-keyed] [--forms document,arrays]`: what one reservation costs PostgreSQL inside a batch, counted in
+ * [--modes hot,uniform,cart,release,deduct,commit,hot-keyed,hot-single,uniform-single]
+ * [--forms document,arrays] [--keep DIR]`: what one reservation costs PostgreSQL inside a batch, counted in
  * instructions, for each form the batch can take: the jsonb documents of inventory_reserve_batch
  * and inventory_end_batch, and the typed arrays of the service's statements (RESERVE_BATCH_SQL,
  * inventory_reserve_batch_keyed since migration 0014, and END_BATCH_SQL).
@@ -32,13 +33,23 @@ import { loadProducts } from './lib/database.ts';
  * `commit` (a confirm of every unit; 0013 on), batches of 30 such moves of one-line reservations
  * on random items, made beforehand in the same form (both counts include making them, so the
  * difference is the move batches alone); `hot-keyed` (0014 on, arrays only), `hot` with a new
- * Idempotency-Key on every request, the batch claiming each and storing its answer.
+ * Idempotency-Key on every request, the batch claiming each and storing its answer;
+ * `hot-single` and `uniform-single`, batches of one request, which count what every batch pays
+ * whatever its size (compare bench/batch-cost.ts, in CPU time). Single-user mode also analyses
+ * and plans the statement text of every batch, which a prepared statement does once per
+ * connection: 183,000 instructions a batch, 9% of a one-request batch (docs/PERFORMANCE.md,
+ * twelfth sitting), not subtracted.
+ *
+ * `--keep DIR` keeps each count's callgrind output there (`callgrind.out.1`, ... in the order the
+ * counts ran: per mode and form, the warm-up alone, then with the measured batches; then the same
+ * two for the statement text alone), for `callgrind_annotate --inclusive=yes`.
  */
 const { values: options } = parseArgs({
   options: {
     batches: { type: 'string', default: '100' },
     modes: { type: 'string', default: 'hot,uniform,cart,release,deduct,commit,hot-keyed' },
     forms: { type: 'string', default: 'document,arrays' },
+    keep: { type: 'string' },
   },
 });
 const BATCHES = Number(options.batches);
@@ -48,6 +59,8 @@ if (!Number.isInteger(BATCHES) || BATCHES < 1 || BATCHES > 10_000) {
 const MODES = {
   hot: { size: 30, lines: 1, oneItem: true, end: undefined, keyed: false },
   uniform: { size: 30, lines: 1, oneItem: false, end: undefined, keyed: false },
+  'hot-single': { size: 1, lines: 1, oneItem: true, end: undefined, keyed: false },
+  'uniform-single': { size: 1, lines: 1, oneItem: false, end: undefined, keyed: false },
   cart: { size: 25, lines: 5, oneItem: false, end: undefined, keyed: false },
   release: { size: 30, lines: 1, oneItem: false, end: 'release', keyed: false },
   deduct: { size: 30, lines: 1, oneItem: false, end: 'deduct', keyed: false },
@@ -87,6 +100,8 @@ function castsOf(sql: string | undefined): (string | undefined)[] {
   return [...(sql ?? '').matchAll(/\$\d+::(\w+(?:\[\])?)/g)].map((match) => match[1]);
 }
 const WARM_UP_BATCHES = 10;
+/** Callgrind outputs kept so far (--keep), numbered in the order the counts ran. */
+let kept = 0;
 const ITEMS = 10_000;
 
 const bindir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
@@ -114,7 +129,7 @@ try {
   console.log(
     `instructions per reservation, ${BATCHES} batches after ${WARM_UP_BATCHES} (callgrind)`,
   );
-  console.log('mode      form        per reservation   reading the text   net');
+  console.log('mode           form        per reservation   reading the text   net');
   for (const mode of modes) {
     const warm = batches(mode, WARM_UP_BATCHES, ids);
     const run = batches(mode, BATCHES, ids);
@@ -122,7 +137,7 @@ try {
     const move = MODES[mode].end;
     for (const form of forms) {
       if (MODES[mode].keyed && form === 'document') {
-        console.log(`${mode.padEnd(9)} ${form.padEnd(11)} (the document form takes no keys)`);
+        console.log(`${mode.padEnd(14)} ${form.padEnd(11)} (the document form takes no keys)`);
         continue;
       }
       const [total, reading] = [statement, readingOnly].map((toSql) =>
@@ -138,7 +153,7 @@ try {
             ),
       ) as [number, number];
       console.log(
-        `${mode.padEnd(9)} ${form.padEnd(11)} ${fmt(total).padStart(15)} ${fmt(reading).padStart(18)} ${fmt(total - reading).padStart(11)}`,
+        `${mode.padEnd(14)} ${form.padEnd(11)} ${fmt(total).padStart(15)} ${fmt(reading).padStart(18)} ${fmt(total - reading).padStart(11)}`,
       );
     }
   }
@@ -347,6 +362,11 @@ function countInstructions(input: string): number {
   const collected = /Collected : (\d+)/.exec(result.stderr);
   if (collected?.[1] === undefined) {
     throw new Error(`callgrind printed no total: ${result.stderr.slice(-2000)}`);
+  }
+  if (options.keep !== undefined) {
+    fs.mkdirSync(options.keep, { recursive: true });
+    kept++;
+    fs.copyFileSync(out, path.join(options.keep, `callgrind.out.${kept}`));
   }
   fs.rmSync(out, { force: true });
   return Number(collected[1]);
