@@ -25,6 +25,11 @@ function processCpu(pid: string): { name: string; millis: number } | undefined {
   };
 }
 
+/** User plus system CPU ms of one process; NaN when it has ended. */
+export function processCpuMillis(pid: string): number {
+  return processCpu(pid)?.millis ?? Number.NaN;
+}
+
 /** CPU ms by pid of every process whose name starts with `postgres`. */
 export function postgresCpuMillis(): Map<string, number> {
   const byPid = new Map<string, number>();
