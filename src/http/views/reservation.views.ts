@@ -3,6 +3,7 @@ import type { LineFailure, PlannedAllocation } from '../../app/plan-cart.ts';
 import type { ReservationLineDetail } from '../../app/ports.ts';
 import type { ReservationOutcome } from '../../app/reserve-stock.ts';
 import type { ReservationStatus } from '../../domain/reservation.ts';
+import { isoTime } from './iso-time.ts';
 
 /** Seed 002's words for reservation states. */
 const SEED002_STATUS: Readonly<Record<ReservationStatus, string>> = {
@@ -96,8 +97,8 @@ export function toReservationView(outcome: ReservationOutcome) {
     id: r.id,
     order_id: r.orderId,
     status: SEED002_STATUS[r.status],
-    expires_at: r.expiresAt.toISOString(),
-    created_at: r.createdAt.toISOString(),
+    expires_at: isoTime(r.expiresAt),
+    created_at: isoTime(r.createdAt),
     confirmed_at: r.committedAt?.toISOString() ?? null,
     fulfilled_at: r.fulfilledAt?.toISOString() ?? null,
     allocation_strategy: r.allocationStrategy,

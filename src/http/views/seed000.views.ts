@@ -1,6 +1,7 @@
 import type { ProductStock } from '../../app/product-stock.ts';
 import type { ReservationOutcome } from '../../app/reserve-stock.ts';
 import type { ReservationStatus } from '../../domain/reservation.ts';
+import { isoTime } from './iso-time.ts';
 
 /** Seed 000 speaks of RESERVED / RELEASED / DEDUCTED; our states are named for the two-phase model. */
 type Seed000Status = 'RESERVED' | 'DEDUCTED' | 'RELEASED' | 'EXPIRED';
@@ -35,8 +36,8 @@ export function toInventoryReservation(outcome: ReservationOutcome) {
     orderId: outcome.reservation.orderId,
     quantity: outcome.lines.reduce((sum, line) => sum + line.quantity, 0),
     status: SEED000_STATUS[outcome.reservation.status],
-    expiresAt: outcome.reservation.expiresAt.toISOString(),
-    createdAt: outcome.reservation.createdAt.toISOString(),
+    expiresAt: isoTime(outcome.reservation.expiresAt),
+    createdAt: isoTime(outcome.reservation.createdAt),
   };
 }
 
