@@ -24,8 +24,8 @@ const { values: options } = parseArgs({
   },
 });
 const sizes = wholeNumbers('--sizes', options.sizes ?? '', 1, 4096);
-const [seconds] = wholeNumbers('--seconds', options.seconds ?? '', 1, 600);
-const [rounds] = wholeNumbers('--rounds', options.rounds ?? '', 1, 20);
+const seconds = wholeNumber('--seconds', options.seconds ?? '', 1, 600);
+const rounds = wholeNumber('--rounds', options.rounds ?? '', 1, 20);
 const modes = (options.modes ?? '').split(',');
 for (const mode of modes) {
   if (mode !== 'hot' && mode !== 'uniform') {
@@ -33,6 +33,14 @@ for (const mode of modes) {
   }
 }
 const ITEMS = 10_000;
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const [value, ...rest] = wholeNumbers(flag, text, min, max);
+  if (value === undefined || rest.length > 0) {
+    throw new Error(`${flag} takes one whole number from ${min} to ${max}`);
+  }
+  return value;
+}
 
 function wholeNumbers(flag: string, text: string, min: number, max: number): number[] {
   const values = text.split(',').map(Number);
@@ -66,7 +74,7 @@ try {
   );
   for (const mode of modes) {
     const points: BatchCostPoint[] = [];
-    for (let round = 1; round <= (rounds ?? 1); round++) {
+    for (let round = 1; round <= rounds; round++) {
       for (const size of sizes) {
         const batch = {
           url: bench.url,
@@ -76,7 +84,7 @@ try {
         };
         // Unmeasured: the connection's first calls plan and cache the function's statements.
         await driveReserveBatch({ ...batch, durationMs: 500 });
-        const result = await driveReserveBatch({ ...batch, durationMs: (seconds ?? 3) * 1000 });
+        const result = await driveReserveBatch({ ...batch, durationMs: seconds * 1000 });
         const perBatch = result.postgresCpuMicros * size;
         points.push({ size, cpuMicrosPerBatch: perBatch });
         process.stdout.write(
