@@ -41,7 +41,20 @@ const ANSWER = JSON.stringify({
   },
 });
 const BODY = '{"productId":"uni0001234","orderId":"wrk-1-123456789","quantity":1}';
-const port = Number(options.port);
+const seconds = wholeNumber('--seconds', options.seconds, 1, 600);
+const connections = wholeNumber('--connections', options.connections, 1, 1024);
+const port = wholeNumber('--port', options.port, 1024, 65_535);
+if (options.serve !== undefined && options.serve !== 'node' && options.serve !== 'fastify') {
+  throw new Error(`--serve: unknown server ${options.serve}; node or fastify`);
+}
+
+function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${flag} takes a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
 
 if (options.serve === 'node') {
   http
@@ -107,13 +120,14 @@ if (options.serve === 'node') {
   await app.listen({ port, host: '127.0.0.1' });
   process.send?.('ready');
 } else {
-  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'http-floor-')), 'post.lua');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'http-floor-'));
+  const script = path.join(dir, 'post.lua');
   fs.writeFileSync(
     script,
     `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`,
   );
   process.stdout.write(
-    `command: node bench/http-floor.ts --seconds ${options.seconds} --connections ${options.connections}\n`,
+    `command: node bench/http-floor.ts --seconds ${seconds} --connections ${connections}\n`,
   );
   process.stdout.write('server     req/s   µs a request (server process CPU)\n');
   for (const kind of ['node', 'fastify']) {
@@ -129,12 +143,12 @@ if (options.serve === 'node') {
       child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
     });
     const pid = String(child.pid);
-    const run = (seconds: string) =>
+    const run = (runSeconds: number) =>
       new Promise<string>((resolve, reject) => {
         const wrk = spawn('wrk', [
           '-t2',
-          `-c${options.connections}`,
-          `-d${seconds}s`,
+          `-c${connections}`,
+          `-d${runSeconds}s`,
           '-s',
           script,
           `http://127.0.0.1:${port}/inventory/reserve`,
@@ -146,11 +160,14 @@ if (options.serve === 'node') {
         wrk.on('error', reject);
         wrk.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk: ${out}`))));
       });
-    await run('2'); // warm-up: the JIT
+    await run(2); // warm-up: the JIT
     const before = processCpuMillis(pid);
-    const out = await run(String(options.seconds));
+    const out = await run(seconds);
     const after = processCpuMillis(pid);
+    // The next server listens on the same port: wait until this one is gone.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill();
+    await exited;
     const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
     if (!(requests > 0) || non2xx > 0) {
@@ -161,4 +178,5 @@ if (options.serve === 'node') {
       `${kind.padEnd(8)} ${perSecond.toFixed(0).padStart(7)}   ${(((after - before) * 1000) / requests).toFixed(1)}\n`,
     );
   }
+  fs.rmSync(dir, { recursive: true, force: true });
 }
