@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { BatchCostPoint } from './lib/batch-cost.ts';
 import { fitBatchCost, microsPerReservation } from './lib/batch-cost.ts';
 import { createBenchDatabase, loadProducts } from './lib/database.ts';
+import { wholeNumber, wholeNumbers } from './lib/options.ts';
 import { driveReserveBatch } from './lib/reserve-batch.ts';
 
 /**
@@ -23,9 +24,9 @@ const { values: options } = parseArgs({
     modes: { type: 'string', default: 'hot,uniform' },
   },
 });
-const sizes = wholeNumbers('--sizes', options.sizes ?? '', 1, 4096);
-const seconds = wholeNumber('--seconds', options.seconds ?? '', 1, 600);
-const rounds = wholeNumber('--rounds', options.rounds ?? '', 1, 20);
+const sizes = wholeNumbers('--sizes', options.sizes, 1, 4096);
+const seconds = wholeNumber('--seconds', options.seconds, 1, 600);
+const rounds = wholeNumber('--rounds', options.rounds, 1, 20);
 const modes = (options.modes ?? '').split(',');
 for (const mode of modes) {
   if (mode !== 'hot' && mode !== 'uniform') {
@@ -33,22 +34,6 @@ for (const mode of modes) {
   }
 }
 const ITEMS = 10_000;
-
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const [value, ...rest] = wholeNumbers(flag, text, min, max);
-  if (value === undefined || rest.length > 0) {
-    throw new Error(`${flag} takes one whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function wholeNumbers(flag: string, text: string, min: number, max: number): number[] {
-  const values = text.split(',').map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < min || v > max)) {
-    throw new Error(`${flag} takes whole numbers from ${min} to ${max}, comma-separated`);
-  }
-  return values;
-}
 
 const bench = await createBenchDatabase();
 try {

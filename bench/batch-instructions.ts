@@ -10,6 +10,7 @@ import { openPostgres } from '../src/db/postgres.database.ts';
 import { reserveBatchPayload } from '../src/db/reservation-batcher.ts';
 import { newId } from '../src/main/new-id.ts';
 import { loadProducts } from './lib/database.ts';
+import { wholeNumber } from './lib/options.ts';
 
 /**
  * `node bench/batch-instructions.ts [--batches N]
@@ -52,10 +53,7 @@ const { values: options } = parseArgs({
     keep: { type: 'string' },
   },
 });
-const BATCHES = Number(options.batches);
-if (!Number.isInteger(BATCHES) || BATCHES < 1 || BATCHES > 10_000) {
-  throw new Error('--batches must be a whole number from 1 to 10000');
-}
+const BATCHES = wholeNumber('--batches', options.batches, 1, 10_000);
 const MODES = {
   hot: { size: 30, lines: 1, oneItem: true, end: undefined, keyed: false },
   uniform: { size: 30, lines: 1, oneItem: false, end: undefined, keyed: false },

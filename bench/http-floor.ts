@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { processCpuMillis } from './lib/cpu.ts';
+import { wholeNumber } from './lib/options.ts';
 
 /**
  * `node bench/http-floor.ts [--seconds 10] [--connections 64]`: the CPU a request costs the
@@ -46,14 +47,6 @@ const connections = wholeNumber('--connections', options.connections, 1, 1024);
 const port = wholeNumber('--port', options.port, 1024, 65_535);
 if (options.serve !== undefined && options.serve !== 'node' && options.serve !== 'fastify') {
   throw new Error(`--serve: unknown server ${options.serve}; node or fastify`);
-}
-
-function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${flag} takes a whole number from ${min} to ${max}`);
-  }
-  return value;
 }
 
 if (options.serve === 'node') {
