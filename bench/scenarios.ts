@@ -36,6 +36,22 @@ function reserveOneSku(prefix: string): Pick<LoadScenario, 'wrk' | 'step'> {
   };
 }
 
+/**
+ * Setup of a seed 002 scenario: its three warehouses, and `count` products under `prefix` with
+ * `onHand` units in each of `warehouses`.
+ */
+function seed002Products(
+  prefix: string,
+  count: number,
+  onHand: number,
+  warehouses: readonly string[] = SEED002_WAREHOUSES,
+): LoadScenario['setup'] {
+  return async (db) => {
+    await loadWarehouses(db);
+    await loadProducts(db, { prefix, count, onHand, warehouses });
+  };
+}
+
 /** Seed 002 cart lines: `count` distinct products of the `UNIFORM_SKUS` under `prefix`, 1 each. */
 function cartItems(prefix: string, count: number): { product_id: string; quantity: number }[] {
   const products = new Set<number>();
@@ -81,15 +97,7 @@ export const cartReserve: LoadScenario = {
   name: 'cart-5-lines',
   title: 'POST /api/inventory/reservations, 5 lines allocated over 3 warehouses',
   wrk: { SCENARIO: 'cart', PREFIX: 'cart', COUNT: String(UNIFORM_SKUS), LINES: '5' },
-  async setup(db) {
-    await loadWarehouses(db);
-    await loadProducts(db, {
-      prefix: 'cart',
-      count: UNIFORM_SKUS,
-      onHand: 1_000_000,
-      warehouses: SEED002_WAREHOUSES,
-    });
-  },
+  setup: seed002Products('cart', UNIFORM_SKUS, 1_000_000),
   step: async (send, worker, i) => {
     await send({
       method: 'POST',
@@ -103,15 +111,7 @@ export const availabilityReads: LoadScenario = {
   name: 'availability-reads',
   wrk: { SCENARIO: 'read', PREFIX: 'read', COUNT: String(UNIFORM_SKUS) },
   title: 'GET /api/inventory/products/:id/availability, uniform over 10000 SKUs in 3 warehouses',
-  async setup(db) {
-    await loadWarehouses(db);
-    await loadProducts(db, {
-      prefix: 'read',
-      count: UNIFORM_SKUS,
-      onHand: 1_000,
-      warehouses: SEED002_WAREHOUSES,
-    });
-  },
+  setup: seed002Products('read', UNIFORM_SKUS, 1_000),
   step: async (send) => {
     await send({
       method: 'GET',
@@ -125,15 +125,7 @@ export const cartChecks: LoadScenario = {
   name: 'cart-checks',
   wrk: { SCENARIO: 'check', PREFIX: 'chk', COUNT: String(UNIFORM_SKUS), LINES: '5' },
   title: 'POST /api/inventory/reservations/check, 5 lines over 3 warehouses',
-  async setup(db) {
-    await loadWarehouses(db);
-    await loadProducts(db, {
-      prefix: 'chk',
-      count: UNIFORM_SKUS,
-      onHand: 1_000,
-      warehouses: SEED002_WAREHOUSES,
-    });
-  },
+  setup: seed002Products('chk', UNIFORM_SKUS, 1_000),
   step: async (send) => {
     await send({
       method: 'POST',
@@ -202,15 +194,7 @@ export const mixedCheckout: LoadScenario = {
 export const hotCheckout: LoadScenario = {
   name: 'hot-checkout',
   title: 'POST /api/inventory/reservations on one hot SKU, then confirm it',
-  async setup(db) {
-    await loadWarehouses(db);
-    await loadProducts(db, {
-      prefix: 'hck',
-      count: 1,
-      onHand: HOT_STOCK,
-      warehouses: SEED002_WAREHOUSES.slice(0, 1),
-    });
-  },
+  setup: seed002Products('hck', 1, HOT_STOCK, SEED002_WAREHOUSES.slice(0, 1)),
   step: async (send, worker, i) => {
     const reserved = await send({
       method: 'POST',
@@ -273,15 +257,7 @@ export const soldOutCart: LoadScenario = {
   name: 'sold-out-cart',
   wrk: { SCENARIO: 'cart', PREFIX: 'socr', COUNT: '1', LINES: '1' },
   title: 'POST /api/inventory/reservations, one sold-out product in 3 warehouses',
-  async setup(db) {
-    await loadWarehouses(db);
-    await loadProducts(db, {
-      prefix: 'socr',
-      count: 1,
-      onHand: 0,
-      warehouses: SEED002_WAREHOUSES,
-    });
-  },
+  setup: seed002Products('socr', 1, 0),
   step: async (send, worker, i) => {
     await send({
       method: 'POST',
@@ -301,10 +277,7 @@ export const soldOutCart: LoadScenario = {
 export const soldOutCartIdempotent: LoadScenario = {
   name: 'sold-out-cart-idempotent',
   title: 'POST /api/inventory/reservations, one sold-out product, a new Idempotency-Key each',
-  async setup(db) {
-    await loadWarehouses(db);
-    await loadProducts(db, { prefix: 'soci', count: 1, onHand: 0, warehouses: SEED002_WAREHOUSES });
-  },
+  setup: seed002Products('soci', 1, 0),
   step: async (send) => {
     keySequence++;
     await send({

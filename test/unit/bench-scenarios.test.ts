@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SEED002_WAREHOUSES } from '../../bench/lib/database.ts';
 import type { LoadRequest } from '../../bench/lib/load.ts';
 import {
   blockedReserve,
   cartChecks,
   cartReserve,
+  hotCheckout,
   hotReserve,
   hotReserveIdempotent,
+  soldOutCart,
   soldOutCartIdempotent,
   soldOutReserve,
 } from '../../bench/scenarios.ts';
+import type { Database } from '../../src/db/database.ts';
 
 for (const scenario of [hotReserveIdempotent, soldOutCartIdempotent]) {
   test(`${scenario.name} sends a key once, though every run counts its iterations from 0`, async () => {
@@ -75,5 +79,29 @@ test('the 5-line cart scenarios send five distinct products of their own', async
     const products = body?.items.map((item) => item.product_id) ?? [];
     assert.equal(new Set(products).size, 5, scenario.name);
     assert.ok(products.every((p) => p.startsWith(prefix)));
+  }
+});
+
+test('the seed 002 scenarios load the three warehouses, then their own products with their stock', async () => {
+  for (const [scenario, prefix, count, onHand, warehouses] of [
+    [cartReserve, 'cart', 10_000, 1_000_000, SEED002_WAREHOUSES],
+    [cartChecks, 'chk', 10_000, 1_000, SEED002_WAREHOUSES],
+    [hotCheckout, 'hck', 1, 1_000_000_000, ['wh-sp-001']],
+    [soldOutCart, 'socr', 1, 0, SEED002_WAREHOUSES],
+  ] as const) {
+    const calls: { sql: string; params?: readonly unknown[] }[] = [];
+    const record = async (sql: string, params?: readonly unknown[]) => {
+      calls.push({ sql, params });
+      return [];
+    };
+    const db = {
+      exec: (sql: string) => record(sql),
+      query: record,
+      transaction: (fn: (tx: unknown) => Promise<unknown>) => fn({ query: record }),
+    } as unknown as Database;
+    await scenario.setup(db);
+    assert.match(calls[0]?.sql ?? '', /INSERT INTO warehouses/, scenario.name);
+    assert.deepEqual(calls[1]?.params, [prefix, count], scenario.name);
+    assert.deepEqual(calls[2]?.params, [prefix, onHand, warehouses], scenario.name);
   }
 });
