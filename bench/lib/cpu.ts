@@ -72,10 +72,10 @@ export async function measureCpu<T extends { requests: number }>(
   servicePid: number,
   load: () => Promise<T>,
 ): Promise<T & { cpu: CpuPerRequest }> {
-  const serviceBefore = processCpu(String(servicePid))?.millis ?? Number.NaN;
+  const serviceBefore = processCpuMillis(String(servicePid));
   const postgresBefore = postgresCpuMillis();
   const result = await load();
-  const serviceAfter = processCpu(String(servicePid))?.millis ?? Number.NaN;
+  const serviceAfter = processCpuMillis(String(servicePid));
   const postgresAfter = postgresCpuMillis();
   const perRequest = (millis: number) => (millis * 1000) / Math.max(1, result.requests);
   return {
