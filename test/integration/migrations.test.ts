@@ -798,3 +798,45 @@ describe("stock levels carry their item's sales flags, kept by triggers (0008)",
     ]);
   });
 });
+
+describe('the tables every reservation writes carry only indexes something reads (0016)', () => {
+  let database: TestDatabase;
+  let db: Database;
+
+  before(async () => {
+    database = await createTestDatabase();
+    databases.push(database);
+    db = await open(database);
+  });
+
+  // Each index here costs every reservation (or every line) an insert; each names its reader.
+  // An index added to these tables belongs in this list with the statement that reads it.
+  test('reservations, reservation_lines and stock_movements have exactly these indexes', async () => {
+    const rows = await db.query<{ table: string; index: string }>(
+      `SELECT tablename AS table, indexname AS index FROM pg_indexes
+       WHERE schemaname = 'public'
+         AND tablename IN ('reservations', 'reservation_lines', 'stock_movements')
+       ORDER BY tablename, indexname`,
+    );
+    assert.deepEqual(
+      rows.map((row) => `${row.table}.${row.index}`),
+      [
+        // A reservation's lines (every end of a reservation reads them).
+        'reservation_lines.reservation_lines_pkey',
+        // A reservation by id (release, deduct, confirm, extend). Not by order id: 0016 dropped
+        // reservations_order_idx, which nothing read.
+        'reservations.reservations_pkey',
+        // The expiry sweep: pending reservations in expiry order.
+        'reservations.reservations_pending_expiry_idx',
+        // One item's movements, newest first, epoch by epoch (movement-history.repository.ts).
+        'stock_movements.stock_movements_epoch_level_idx',
+        // Movements since or until a time.
+        'stock_movements.stock_movements_created_idx',
+        // The ledger newest first, and its cursor.
+        'stock_movements.stock_movements_pkey',
+        // A reservation's movements.
+        'stock_movements.stock_movements_reservation_idx',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,19 @@
+-- reservations_order_idx (0001) goes: no statement of the service reads reservations by order_id.
+-- Releases, deducts, confirms and expiry find a reservation by its id, and no API lists
+-- reservations by order. Every reservation still paid for the index. Its keys are the callers'
+-- order ids, which arrive in no order, so each insert lands on a leaf page somewhere in the whole
+-- index.
+--
+-- Counted with `node bench/batch-instructions.ts --modes hot-single,hot,uniform,cart --forms
+-- arrays --batches 20` (docs/PERFORMANCE.md, thirteenth sitting), in PostgreSQL instructions per
+-- reservation, before and after dropping the index:
+--   hot      235,611 -> 221,232
+--   uniform  311,152 -> 295,951
+--   a 5-line cart 1,083,174 -> 1,067,188
+-- On the bench's large database (10,000,000 reservations) the index also took cache pages from
+-- the indexes that are read: 0.07-0.20 of its blocks were read from outside shared_buffers per
+-- reservation (docs/PERFORMANCE.md, seventh sitting).
+--
+-- DROP INDEX holds the table's strongest lock until the migration commits, and needs no scan.
+-- An operator who looks reservations up by order id can create an index of their own.
+DROP INDEX reservations_order_idx;
