@@ -280,7 +280,7 @@ function literals(form: Form, batch: PlannedReservation[], move?: Move): string[
     if (endArraysForm === undefined) {
       throw new Error('assertion failed: the arrays form was not loaded');
     }
-    return endArraysForm.endBatchColumns(requests).map(quote);
+    return endArraysForm.endBatchColumns(requests, 'text').map((text) => quote(textOf(text)));
   }
   if (form === 'document') {
     return [quote(JSON.stringify(batch.map(reserveBatchPayload)))];
@@ -289,8 +289,16 @@ function literals(form: Form, batch: PlannedReservation[], move?: Move): string[
     throw new Error('assertion failed: the arrays form was not loaded');
   }
   return arraysForm
-    .reserveBatchColumns(batch)
-    .map((text) => (text === null ? 'NULL' : quote(text)));
+    .reserveBatchColumns(batch, 'text')
+    .map((text) => (text === null ? 'NULL' : quote(textOf(text))));
+}
+
+/** A column of the text encoding: always a string, never binary. */
+function textOf(column: Buffer | string): string {
+  if (typeof column !== 'string') {
+    throw new Error('assertion failed: a text-encoded batch column came back binary');
+  }
+  return column;
 }
 
 function statement(form: Form, batch: PlannedReservation[], move?: Move): string {

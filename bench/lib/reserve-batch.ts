@@ -78,7 +78,7 @@ export async function driveReserveBatch(options: {
           await client.query({
             name: 'reserve-batch',
             text: RESERVE_BATCH_SQL,
-            values: reserveBatchColumns(batch),
+            values: reserveBatchColumns(batch, 'binary'),
           });
           reservations += options.batchSize;
         }

@@ -7,7 +7,7 @@ import type {
   ReservationRecord,
 } from '../app/ports.ts';
 import type { ReservationStatus } from '../domain/reservation.ts';
-import { arrayLiteral } from './array-literal.ts';
+import { type ArrayEncoding, arrayParameter, type BinaryElement } from './binary-array.ts';
 import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
@@ -49,7 +49,7 @@ export function createEndBatcher(
       const rows = await connection.queryPrepared<EndRow>(
         'inventory_end_batch_arrays',
         END_BATCH_SQL,
-        endBatchColumns(batch),
+        endBatchColumns(batch, 'binary'),
       );
       return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
     },
@@ -61,15 +61,21 @@ export const END_BATCH_SQL =
 
 /**
  * The arguments of inventory_end_batch_arrays (migration 0013): one array per column, one element
- * per request in arrival order. The bench calls it directly too.
+ * per request in arrival order, binary from the service (binary-array.ts). The bench calls it
+ * directly too, and writes them as text into statements.
  */
-export function endBatchColumns(batch: readonly EndRequest[]): string[] {
+export function endBatchColumns(
+  batch: readonly EndRequest[],
+  encoding: ArrayEncoding,
+): (Buffer | string)[] {
+  const column = (element: BinaryElement, pick: (r: EndRequest) => string | null) =>
+    arrayParameter(element, batch.map(pick), encoding);
   return [
-    batch.map((r) => r.id),
-    batch.map((r) => r.move),
-    batch.map((r) => r.actor),
-    batch.map((r) => r.correlationId ?? null),
-  ].map(arrayLiteral);
+    column('uuid', (r) => r.id),
+    column('text', (r) => r.move),
+    column('text', (r) => r.actor),
+    column('text', (r) => r.correlationId ?? null),
+  ];
 }
 
 function toResult(row: EndRow, id: string): EndResult {

@@ -4,7 +4,7 @@ import type {
   PlannedReservation,
   ReservationBatcher,
 } from '../app/ports.ts';
-import { arrayLiteral } from './array-literal.ts';
+import { type ArrayEncoding, arrayParameter } from './binary-array.ts';
 import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
@@ -42,7 +42,7 @@ export function createReservationBatcher(
       const rows = await connection.queryPrepared<BatchRow>(
         'inventory_reserve_batch_keyed',
         RESERVE_BATCH_SQL,
-        reserveBatchColumns(batch),
+        reserveBatchColumns(batch, 'binary'),
       );
       return rows.map(resultOf);
     },
@@ -83,14 +83,19 @@ export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_keyed($1
 /**
  * The arguments of inventory_reserve_batch_keyed (migration 0014): one array per column, the
  * requests' first, then their lines' in request order, each line with the 1-based position of its
- * request. PostgreSQL parses these once into the column types; a jsonb document of the same batch
- * cost it 26-38% more instructions (0011 has the counts). The bench calls it directly too.
+ * request. PostgreSQL reads these once into the column types; a jsonb document of the same batch
+ * cost it 26-38% more instructions (0011 has the counts). The service sends them binary
+ * (binary-array.ts: PostgreSQL reads them without parsing text); the bench also calls it directly,
+ * and writes them as text into statements.
  *
  * Then the Idempotency-Keys: their scope, per request the key (NULL without one), the request's
  * hash and the retention, and the answers to store as one JSON array (null for a request without a
  * key). A batch without keys sends NULL for all five, and the function skips the claims.
  */
-export function reserveBatchColumns(batch: readonly PlannedReservation[]): (string | null)[] {
+export function reserveBatchColumns(
+  batch: readonly PlannedReservation[],
+  encoding: ArrayEncoding,
+): (Buffer | string | null)[] {
   const ids: string[] = [];
   const orderIds: string[] = [];
   const ttls: number[] = [];
@@ -127,28 +132,32 @@ export function reserveBatchColumns(batch: readonly PlannedReservation[]): (stri
       reasons.push(l.allocationReason);
     }
   });
-  const columns = [
-    ids,
-    orderIds,
-    ttls,
-    actors,
-    correlationIds,
-    strategies,
-    postalCodes,
-    lineRequests,
-    lineNos,
-    items,
-    warehouses,
-    quantities,
-    requestLines,
-    requestQuantities,
-    kitItems,
-    reasons,
-  ].map(arrayLiteral);
-  return [...columns, ...keyColumns(batch)];
+  // In RESERVE_BATCH_SQL's order, with its casts' element types.
+  return [
+    arrayParameter('uuid', ids, encoding),
+    arrayParameter('text', orderIds, encoding),
+    arrayParameter('int8', ttls, encoding),
+    arrayParameter('text', actors, encoding),
+    arrayParameter('text', correlationIds, encoding),
+    arrayParameter('text', strategies, encoding),
+    arrayParameter('text', postalCodes, encoding),
+    arrayParameter('int4', lineRequests, encoding),
+    arrayParameter('int4', lineNos, encoding),
+    arrayParameter('uuid', items, encoding),
+    arrayParameter('text', warehouses, encoding),
+    arrayParameter('int8', quantities, encoding),
+    arrayParameter('int4', requestLines, encoding),
+    arrayParameter('int8', requestQuantities, encoding),
+    arrayParameter('uuid', kitItems, encoding),
+    arrayParameter('text', reasons, encoding),
+    ...keyColumns(batch, encoding),
+  ];
 }
 
-function keyColumns(batch: readonly PlannedReservation[]): (string | null)[] {
+function keyColumns(
+  batch: readonly PlannedReservation[],
+  encoding: ArrayEncoding,
+): (Buffer | string | null)[] {
   const scope = batch.find((r) => r.idempotency !== undefined)?.idempotency?.scope;
   if (scope === undefined) {
     return [null, null, null, null, null];
@@ -169,7 +178,13 @@ function keyColumns(batch: readonly PlannedReservation[]): (string | null)[] {
     retentions.push(claim?.retentionMs ?? null);
     answers.push(claim?.answer ?? null);
   }
-  return [scope, ...[keys, hashes, retentions].map(arrayLiteral), JSON.stringify(answers)];
+  return [
+    scope,
+    arrayParameter('text', keys, encoding),
+    arrayParameter('text', hashes, encoding),
+    arrayParameter('int8', retentions, encoding),
+    JSON.stringify(answers),
+  ];
 }
 
 /** One request of inventory_reserve_batch's jsonb argument, the document form 0011 keeps. */

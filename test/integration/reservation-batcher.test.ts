@@ -191,7 +191,7 @@ describe('inventory_reserve_batch_arrays', () => {
     const item = await insertItem(db, { productId: 'batch-malformed' });
     await stock(db, 'batch-malformed', { default: 5 });
     const columns = () =>
-      reserveBatchColumns([reservation([line(item, 1)]), reservation([line(item, 1)])]);
+      reserveBatchColumns([reservation([line(item, 1)]), reservation([line(item, 1)])], 'binary');
     const outOfOrder = columns();
     outOfOrder[7] = arrayLiteral([2, 1]);
     const shortLines = columns();
@@ -467,7 +467,10 @@ describe('inventory_reserve_batch_keyed', () => {
     const item = await insertItem(db, { productId: 'keyed-batch' });
     await stock(db, 'keyed-batch', { default: 5 });
     const earlier = keyed(reservation([line(item, 1)], 'keyed-stored'), 'k-stored', 'h1');
-    const [first] = await db.query<KeyedRow>(RESERVE_BATCH_SQL, reserveBatchColumns([earlier]));
+    const [first] = await db.query<KeyedRow>(
+      RESERVE_BATCH_SQL,
+      reserveBatchColumns([earlier], 'binary'),
+    );
     assert.equal(first?.ok, true);
     const batch = [
       keyed(reservation([line(item, 2)], 'keyed-new'), 'k-new'),
@@ -479,7 +482,7 @@ describe('inventory_reserve_batch_keyed', () => {
       // The key an earlier request of this batch claimed: busy, applied nothing.
       keyed(reservation([line(item, 1)], 'keyed-busy'), 'k-new'),
     ];
-    const rows = await db.query<KeyedRow>(RESERVE_BATCH_SQL, reserveBatchColumns(batch));
+    const rows = await db.query<KeyedRow>(RESERVE_BATCH_SQL, reserveBatchColumns(batch, 'binary'));
     const [stored] = await storedKeys(['k-stored']);
     assert.deepEqual(stored?.response_body, {
       reservation: {
@@ -552,7 +555,7 @@ describe('inventory_reserve_batch_keyed', () => {
         );
         const batch = db.query<KeyedRow>(
           RESERVE_BATCH_SQL,
-          reserveBatchColumns([keyed(reservation([line(item, 1)], key), key, 'held')]),
+          reserveBatchColumns([keyed(reservation([line(item, 1)], key), key, 'held')], 'binary'),
         );
         await untilALockIsAwaited(db, `the batch waiting for ${key}`);
         await holder.query(end);
@@ -585,10 +588,13 @@ describe('inventory_reserve_batch_keyed', () => {
       // The batch names b first; in key order it claims a before it waits for b.
       const batch = db.query<KeyedRow>(
         RESERVE_BATCH_SQL,
-        reserveBatchColumns([
-          keyed(reservation([line(item, 1)], 'order-b'), 'k-order-b'),
-          keyed(reservation([line(item, 1)], 'order-a'), 'k-order-a'),
-        ]),
+        reserveBatchColumns(
+          [
+            keyed(reservation([line(item, 1)], 'order-b'), 'k-order-b'),
+            keyed(reservation([line(item, 1)], 'order-a'), 'k-order-a'),
+          ],
+          'binary',
+        ),
       );
       await untilALockIsAwaited(db, 'the batch waiting for k-order-b');
       await probe.query('BEGIN');
@@ -617,10 +623,13 @@ describe('inventory_reserve_batch_keyed', () => {
     const item = await insertItem(db, { productId: 'keyed-malformed' });
     await stock(db, 'keyed-malformed', { default: 5 });
     const columns = () =>
-      reserveBatchColumns([
-        keyed(reservation([line(item, 1)], 'malformed-1'), 'k-malformed-1'),
-        keyed(reservation([line(item, 1)], 'malformed-2'), 'k-malformed-2'),
-      ]);
+      reserveBatchColumns(
+        [
+          keyed(reservation([line(item, 1)], 'malformed-1'), 'k-malformed-1'),
+          keyed(reservation([line(item, 1)], 'malformed-2'), 'k-malformed-2'),
+        ],
+        'binary',
+      );
     const noScope = columns();
     noScope[16] = null;
     const shortKeys = columns();
@@ -664,6 +673,7 @@ describe('inventory_reserve_batch_keyed', () => {
           Array.from({ length: 10 }, (_, i) =>
             keyed(reservation([line(item, 1)], `grown-${n}-${i}`), `k-grown-${n}-${i}`),
           ),
+          'binary',
         ),
       );
     /** Rows of idempotency_keys read so far, through its indexes or by scanning. */
@@ -700,7 +710,10 @@ describe('inventory_reserve_batch_keyed', () => {
       ...b,
       idempotency: { ...(b.idempotency as BatchedIdempotencyKey), scope: 'x' },
     };
-    assert.throws(() => reserveBatchColumns([a, other]), /claims keys in scopes reserve and x/);
+    assert.throws(
+      () => reserveBatchColumns([a, other], 'binary'),
+      /claims keys in scopes reserve and x/,
+    );
   });
 });
 
@@ -872,7 +885,7 @@ describe('inventory_end_batch_arrays', () => {
         end(both?.id ?? '', 'commit'),
         end(both?.id ?? '', 'release'),
       ];
-      const rows = await t.db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns(batch));
+      const rows = await t.db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns(batch, 'binary'));
       assert.deepEqual(
         rows.map((r) => [r.request_index, r.ok, r.status, r.lines?.map((l) => l.quantity) ?? null]),
         [
@@ -998,8 +1011,8 @@ describe('inventory_end_batch_arrays', () => {
     await holdAll(db, [held]);
     const good = end(held.id, 'release');
     const bad: unknown[][] = [
-      endBatchColumns([good, { ...good, move: 'cancel' as 'release' }]),
-      [...endBatchColumns([good]).slice(0, 3), arrayLiteral([null, null])],
+      endBatchColumns([good, { ...good, move: 'cancel' as 'release' }], 'binary'),
+      [...endBatchColumns([good], 'binary').slice(0, 3), arrayLiteral([null, null])],
       [arrayLiteral([held.id]), arrayLiteral([null]), arrayLiteral(['test']), arrayLiteral([null])],
     ];
     for (const params of bad) {
@@ -1009,7 +1022,7 @@ describe('inventory_end_batch_arrays', () => {
       });
     }
     assert.equal(await reservedOf(item), 2);
-    const [row] = await db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns([good]));
+    const [row] = await db.query<EndBatchRow>(END_BATCH_SQL, endBatchColumns([good], 'binary'));
     assert.equal(row?.ok, true);
     assert.equal(await reservedOf(item), 0);
   });
@@ -1026,7 +1039,7 @@ describe('inventory_end_batch_arrays', () => {
       await holder.query('SELECT 1 FROM reservations WHERE id = $1 FOR UPDATE', [high]);
       const batch = db.query<EndBatchRow>(
         END_BATCH_SQL,
-        endBatchColumns([end(high ?? '', 'release'), end(low ?? '', 'release')]),
+        endBatchColumns([end(high ?? '', 'release'), end(low ?? '', 'release')], 'binary'),
       );
       await untilALockIsAwaited(db, 'the batch waiting for the higher id');
       // Locking in key order, the batch took the lower id before it waited for the higher one.
@@ -1063,7 +1076,10 @@ describe('inventory_end_batch_arrays', () => {
                 'SELECT * FROM inventory_end_batch($1::jsonb)',
                 [JSON.stringify(requests.map(({ id, move, actor }) => ({ id, move, actor })))],
               )
-            : await db.query<Record<string, unknown>>(END_BATCH_SQL, endBatchColumns(requests));
+            : await db.query<Record<string, unknown>>(
+                END_BATCH_SQL,
+                endBatchColumns(requests, 'binary'),
+              );
         // What differs between the two reservations: their timestamps.
         return rows.map(
           ({ created_at, updated_at, expires_at, ended_at, committed_at, fulfilled_at, ...rest }) =>
