@@ -1,5 +1,5 @@
 import type { IdempotencyRepository, StoredIdempotentResult } from '../app/ports.ts';
-import { arrayLiteral } from './array-literal.ts';
+import { binaryArray } from './binary-array.ts';
 import type { Queryable } from './database.ts';
 
 /**
@@ -59,7 +59,7 @@ export function createIdempotencyRepository(db: Queryable): IdempotencyRepositor
       }>(
         'idempotency_check_keys',
         'SELECT key_index, request_hash, response_body FROM inventory_check_keys($1::text, $2::text[])',
-        [scope, arrayLiteral(keys)],
+        [scope, binaryArray('text', keys)],
       );
       if (rows.length !== keys.length) {
         throw new Error(`assertion failed: ${keys.length} keys checked, ${rows.length} answered`);
