@@ -7,7 +7,12 @@ import type {
   ReservationRecord,
 } from '../app/ports.ts';
 import type { ReservationStatus } from '../domain/reservation.ts';
-import { type ArrayEncoding, arrayParameter, type BinaryElement } from './binary-array.ts';
+import {
+  type ArrayEncoding,
+  type ArrayScratch,
+  createScratchPool,
+  encodeArrays,
+} from './binary-array.ts';
 import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
@@ -40,18 +45,24 @@ export function createEndBatcher(
     readonly logger: Logger;
   },
 ): ReservationEndBatcher {
+  const scratches = createScratchPool();
   return createGroupCommitQueue<EndRequest, EndResult>({
     name: 'reservation end',
     ...options,
     gatherOneTurn: db.kind === 'pglite',
     hold: () => db.hold(),
     async send(batch, connection) {
-      const rows = await connection.queryPrepared<EndRow>(
-        'inventory_end_batch_arrays',
-        END_BATCH_SQL,
-        endBatchColumns(batch, 'binary'),
-      );
-      return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
+      const scratch = scratches.lend();
+      try {
+        const rows = await connection.queryPrepared<EndRow>(
+          'inventory_end_batch_arrays',
+          END_BATCH_SQL,
+          endBatchColumns(batch, 'binary', scratch),
+        );
+        return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
+      } finally {
+        scratches.giveBack(scratch);
+      }
     },
   });
 }
@@ -67,15 +78,18 @@ export const END_BATCH_SQL =
 export function endBatchColumns(
   batch: readonly EndRequest[],
   encoding: ArrayEncoding,
+  scratch?: ArrayScratch,
 ): (Buffer | string)[] {
-  const column = (element: BinaryElement, pick: (r: EndRequest) => string | null) =>
-    arrayParameter(element, batch.map(pick), encoding);
-  return [
-    column('uuid', (r) => r.id),
-    column('text', (r) => r.move),
-    column('text', (r) => r.actor),
-    column('text', (r) => r.correlationId ?? null),
-  ];
+  return encodeArrays(
+    [
+      ['uuid', batch.map((r) => r.id)],
+      ['text', batch.map((r) => r.move)],
+      ['text', batch.map((r) => r.actor)],
+      ['text', batch.map((r) => r.correlationId ?? null)],
+    ],
+    encoding,
+    scratch,
+  );
 }
 
 function toResult(row: EndRow, id: string): EndResult {

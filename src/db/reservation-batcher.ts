@@ -4,7 +4,13 @@ import type {
   PlannedReservation,
   ReservationBatcher,
 } from '../app/ports.ts';
-import { type ArrayEncoding, arrayParameter } from './binary-array.ts';
+import {
+  type ArrayColumn,
+  type ArrayEncoding,
+  type ArrayScratch,
+  createScratchPool,
+  encodeArrays,
+} from './binary-array.ts';
 import type { Database } from './database.ts';
 import { createGroupCommitQueue } from './group-commit-queue.ts';
 
@@ -33,18 +39,24 @@ export function createReservationBatcher(
     readonly logger: Logger;
   },
 ): ReservationBatcher {
+  const scratches = createScratchPool();
   return createGroupCommitQueue<PlannedReservation, BatchedReservationResult>({
     name: 'reservation',
     ...options,
     gatherOneTurn: db.kind === 'pglite',
     hold: () => db.hold(),
     async send(batch, connection) {
-      const rows = await connection.queryPrepared<BatchRow>(
-        'inventory_reserve_batch_keyed',
-        RESERVE_BATCH_SQL,
-        reserveBatchColumns(batch, 'binary'),
-      );
-      return rows.map(resultOf);
+      const scratch = scratches.lend();
+      try {
+        const rows = await connection.queryPrepared<BatchRow>(
+          'inventory_reserve_batch_keyed',
+          RESERVE_BATCH_SQL,
+          reserveBatchColumns(batch, 'binary', scratch),
+        );
+        return rows.map(resultOf);
+      } finally {
+        scratches.giveBack(scratch);
+      }
     },
   });
 }
@@ -95,6 +107,7 @@ export const RESERVE_BATCH_SQL = `SELECT * FROM inventory_reserve_batch_keyed($1
 export function reserveBatchColumns(
   batch: readonly PlannedReservation[],
   encoding: ArrayEncoding,
+  scratch?: ArrayScratch,
 ): (Buffer | string | null)[] {
   const ids: string[] = [];
   const orderIds: string[] = [];
@@ -132,35 +145,43 @@ export function reserveBatchColumns(
       reasons.push(l.allocationReason);
     }
   });
-  // In RESERVE_BATCH_SQL's order, with its casts' element types.
-  return [
-    arrayParameter('uuid', ids, encoding),
-    arrayParameter('text', orderIds, encoding),
-    arrayParameter('int8', ttls, encoding),
-    arrayParameter('text', actors, encoding),
-    arrayParameter('text', correlationIds, encoding),
-    arrayParameter('text', strategies, encoding),
-    arrayParameter('text', postalCodes, encoding),
-    arrayParameter('int4', lineRequests, encoding),
-    arrayParameter('int4', lineNos, encoding),
-    arrayParameter('uuid', items, encoding),
-    arrayParameter('text', warehouses, encoding),
-    arrayParameter('int8', quantities, encoding),
-    arrayParameter('int4', requestLines, encoding),
-    arrayParameter('int8', requestQuantities, encoding),
-    arrayParameter('uuid', kitItems, encoding),
-    arrayParameter('text', reasons, encoding),
-    ...keyColumns(batch, encoding),
-  ];
+  const keyed = keyColumns(batch);
+  // In RESERVE_BATCH_SQL's order, with its casts' element types; the keys' three arrays last.
+  const arrays = encodeArrays(
+    [
+      ['uuid', ids],
+      ['text', orderIds],
+      ['int8', ttls],
+      ['text', actors],
+      ['text', correlationIds],
+      ['text', strategies],
+      ['text', postalCodes],
+      ['int4', lineRequests],
+      ['int4', lineNos],
+      ['uuid', items],
+      ['text', warehouses],
+      ['int8', quantities],
+      ['int4', requestLines],
+      ['int8', requestQuantities],
+      ['uuid', kitItems],
+      ['text', reasons],
+      ...(keyed?.arrays ?? []),
+    ],
+    encoding,
+    scratch,
+  );
+  return keyed === undefined
+    ? [...arrays, null, null, null, null, null]
+    : [...arrays.slice(0, 16), keyed.scope, ...arrays.slice(16), keyed.answers];
 }
 
+/** The batch's Idempotency-Keys, or undefined when no request has one. */
 function keyColumns(
   batch: readonly PlannedReservation[],
-  encoding: ArrayEncoding,
-): (Buffer | string | null)[] {
+): { scope: string; arrays: ArrayColumn[]; answers: string } | undefined {
   const scope = batch.find((r) => r.idempotency !== undefined)?.idempotency?.scope;
   if (scope === undefined) {
-    return [null, null, null, null, null];
+    return undefined;
   }
   const keys: (string | null)[] = [];
   const hashes: (string | null)[] = [];
@@ -178,13 +199,15 @@ function keyColumns(
     retentions.push(claim?.retentionMs ?? null);
     answers.push(claim?.answer ?? null);
   }
-  return [
+  return {
     scope,
-    arrayParameter('text', keys, encoding),
-    arrayParameter('text', hashes, encoding),
-    arrayParameter('int8', retentions, encoding),
-    JSON.stringify(answers),
-  ];
+    arrays: [
+      ['text', keys],
+      ['text', hashes],
+      ['int8', retentions],
+    ],
+    answers: JSON.stringify(answers),
+  };
 }
 
 /** One request of inventory_reserve_batch's jsonb argument, the document form 0011 keeps. */

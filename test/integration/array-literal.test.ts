@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { arrayLiteral } from '../../src/db/array-literal.ts';
-import { type BinaryElement, binaryArray } from '../../src/db/binary-array.ts';
+import {
+  type ArrayColumn,
+  type ArrayScratch,
+  type BinaryElement,
+  binaryArray,
+  createScratchPool,
+  encodeArrays,
+} from '../../src/db/binary-array.ts';
 import type { Database } from '../../src/db/database.ts';
 import { openMemoryPglite } from '../../src/db/pglite.database.ts';
 import { openPostgres } from '../../src/db/postgres.database.ts';
@@ -192,5 +199,55 @@ describe('binaryArray', () => {
     for (const [element, value, message] of refusals) {
       assert.throws(() => binaryArray(element, [value]), message);
     }
+  });
+});
+
+describe('encodeArrays into a scratch Buffer', () => {
+  const columns: ArrayColumn[] = [
+    ['uuid', ['01a2271b-96c8-7171-9ce5-7df6533a5cf7', null]],
+    ['text', ['wrk-1', 'ünïcödé ✓', null]],
+    ['int8', [900_000, -1]],
+    ['int4', [1, 2, 3]],
+    ['text', []],
+  ];
+
+  test('writes the same bytes as Buffers of their own, as views of the scratch', () => {
+    const alone = encodeArrays(columns, 'binary');
+    const scratch: ArrayScratch = { buffer: Buffer.alloc(0) };
+    const lent = encodeArrays(columns, 'binary', scratch);
+    assert.deepEqual(lent, alone);
+    for (const array of lent) {
+      assert.ok(Buffer.isBuffer(array) && array.buffer === scratch.buffer.buffer);
+    }
+  });
+
+  test('keeps its Buffer for batches that fit and grows it for one that does not', () => {
+    const scratch: ArrayScratch = { buffer: Buffer.alloc(0) };
+    encodeArrays(columns, 'binary', scratch);
+    const grown = scratch.buffer;
+    encodeArrays(columns.slice(0, 2), 'binary', scratch);
+    assert.equal(scratch.buffer, grown);
+    const big: ArrayColumn[] = [['text', ['x'.repeat(grown.length)]]];
+    const [array] = encodeArrays(big, 'binary', scratch);
+    assert.notEqual(scratch.buffer, grown);
+    assert.deepEqual(array, binaryArray('text', ['x'.repeat(grown.length)]));
+  });
+
+  test('a pool lends a scratch back once it is given back, and another while it is out', () => {
+    const pool = createScratchPool();
+    const first = pool.lend();
+    const second = pool.lend();
+    assert.notEqual(first, second);
+    pool.giveBack(first);
+    assert.equal(pool.lend(), first);
+  });
+
+  test('the text encoding is the array literals, whatever the scratch', () => {
+    const scratch: ArrayScratch = { buffer: Buffer.alloc(0) };
+    assert.deepEqual(
+      encodeArrays(columns, 'text', scratch),
+      columns.map(([, values]) => arrayLiteral(values)),
+    );
+    assert.equal(scratch.buffer.length, 0);
   });
 });
