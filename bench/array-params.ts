@@ -3,7 +3,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { PlannedReservation } from '../src/app/ports.ts';
-import { type ArrayEncoding, createScratchPool } from '../src/db/binary-array.ts';
+import type { ArrayEncoding, ArrayScratch } from '../src/db/binary-array.ts';
 import { RESERVE_BATCH_SQL, reserveBatchColumns } from '../src/db/reservation-batcher.ts';
 import { processCpuMillis } from './lib/cpu.ts';
 import { wholeNumber } from './lib/options.ts';
@@ -74,7 +74,7 @@ try {
   const [row] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
   const backend = String(row?.pid);
   // The service's batcher lends each batch a Buffer it keeps (binary-array.ts); so does this.
-  const scratch = createScratchPool().lend();
+  const scratch: ArrayScratch = { buffer: Buffer.alloc(0) };
   const columns = (encoding: ArrayEncoding) => reserveBatchColumns(batch, encoding, scratch);
   // Both encodings must say the same to the server before either is timed.
   const elements = await Promise.all(

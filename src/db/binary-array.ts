@@ -48,16 +48,23 @@ export interface ArrayScratch {
   buffer: Buffer;
 }
 
-/** The scratch Buffers of one batcher: one per batch in flight, kept between batches. */
+/**
+ * The scratch Buffers of one batcher: `use` lends one to `work` until the promise it returns
+ * settles (the batch's answer came, or it failed), then keeps it for the next batch. Batches in
+ * flight together get one each.
+ */
 export function createScratchPool(): {
-  lend(): ArrayScratch;
-  giveBack(scratch: ArrayScratch): void;
+  use<T>(work: (scratch: ArrayScratch) => Promise<T>): Promise<T>;
 } {
   const free: ArrayScratch[] = [];
   return {
-    lend: () => free.pop() ?? { buffer: Buffer.alloc(0) },
-    giveBack: (scratch) => {
-      free.push(scratch);
+    async use(work) {
+      const scratch = free.pop() ?? { buffer: Buffer.alloc(0) };
+      try {
+        return await work(scratch);
+      } finally {
+        free.push(scratch);
+      }
     },
   };
 }

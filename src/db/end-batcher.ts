@@ -51,19 +51,15 @@ export function createEndBatcher(
     ...options,
     gatherOneTurn: db.kind === 'pglite',
     hold: () => db.hold(),
-    async send(batch, connection) {
-      const scratch = scratches.lend();
-      try {
+    send: (batch, connection) =>
+      scratches.use(async (scratch) => {
         const rows = await connection.queryPrepared<EndRow>(
           'inventory_end_batch_arrays',
           END_BATCH_SQL,
           endBatchColumns(batch, 'binary', scratch),
         );
         return rows.map((row, index) => toResult(row, batch[index]?.id ?? ''));
-      } finally {
-        scratches.giveBack(scratch);
-      }
-    },
+      }),
   });
 }
 

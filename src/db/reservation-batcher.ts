@@ -45,19 +45,15 @@ export function createReservationBatcher(
     ...options,
     gatherOneTurn: db.kind === 'pglite',
     hold: () => db.hold(),
-    async send(batch, connection) {
-      const scratch = scratches.lend();
-      try {
+    send: (batch, connection) =>
+      scratches.use(async (scratch) => {
         const rows = await connection.queryPrepared<BatchRow>(
           'inventory_reserve_batch_keyed',
           RESERVE_BATCH_SQL,
           reserveBatchColumns(batch, 'binary', scratch),
         );
         return rows.map(resultOf);
-      } finally {
-        scratches.giveBack(scratch);
-      }
-    },
+      }),
   });
 }
 

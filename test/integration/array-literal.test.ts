@@ -233,13 +233,29 @@ describe('encodeArrays into a scratch Buffer', () => {
     assert.deepEqual(array, binaryArray('text', ['x'.repeat(grown.length)]));
   });
 
-  test('a pool lends a scratch back once it is given back, and another while it is out', () => {
+  test('a pool lends a scratch to one batch at a time, and keeps it, failed or not', async () => {
     const pool = createScratchPool();
-    const first = pool.lend();
-    const second = pool.lend();
-    assert.notEqual(first, second);
-    pool.giveBack(first);
-    assert.equal(pool.lend(), first);
+    const lent: ArrayScratch[] = [];
+    const note = async (scratch: ArrayScratch) => {
+      lent.push(scratch);
+    };
+    // Two batches in flight together get two scratches.
+    await pool.use(async (outer) => {
+      await note(outer);
+      await pool.use(note);
+    });
+    assert.notEqual(lent[0], lent[1]);
+    // A later batch gets one of them back, also after a batch that failed.
+    await assert.rejects(
+      pool.use(async (scratch) => {
+        lent.push(scratch);
+        throw new Error('the batch failed');
+      }),
+      /the batch failed/,
+    );
+    await pool.use(note);
+    assert.ok(lent.slice(2).every((scratch) => scratch === lent[0] || scratch === lent[1]));
+    assert.equal(lent.length, 4);
   });
 
   test('the text encoding is the array literals, whatever the scratch', () => {
