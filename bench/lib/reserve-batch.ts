@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { ArrayScratch } from '../../src/db/binary-array.ts';
 import { RESERVE_BATCH_SQL, reserveBatchColumns } from '../../src/db/reservation-batcher.ts';
 import { newId } from '../../src/main/new-id.ts';
 import { cpuMillisBetween, postgresCpuMillis } from './cpu.ts';
@@ -50,6 +51,8 @@ export async function driveReserveBatch(options: {
   try {
     await Promise.all(
       clients.map(async (client) => {
+        // As the service's batcher: one Buffer per connection for its batches' arrays, kept.
+        const scratch: ArrayScratch = { buffer: Buffer.alloc(0) };
         while (performance.now() < deadline) {
           const batch = Array.from({ length: options.batchSize }, () => ({
             id: newId(),
@@ -78,7 +81,7 @@ export async function driveReserveBatch(options: {
           await client.query({
             name: 'reserve-batch',
             text: RESERVE_BATCH_SQL,
-            values: reserveBatchColumns(batch, 'binary'),
+            values: reserveBatchColumns(batch, 'binary', scratch),
           });
           reservations += options.batchSize;
         }
