@@ -1,5 +1,8 @@
 /**
- * PostgreSQL array literals (`{"a","b",NULL}`), for parameters cast to an array type in SQL.
+ * PostgreSQL array literals (`{"a","b",NULL}`), for parameters cast to an array type in SQL: the
+ * text form of binary-array.ts' encodeArrays, which bench/batch-instructions.ts writes into
+ * statement text. The service itself sends its batches' arrays binary (binary-array.ts), which
+ * PostgreSQL reads for less.
  *
  * The pg driver turns a JavaScript array into the same text itself, but element by element
  * through its general value conversion: for the 16 columns of a batch of 30 reservations that took
