@@ -5,11 +5,11 @@
 -- index.
 --
 -- Counted with `node bench/batch-instructions.ts --modes hot-single,hot,uniform,cart --forms
--- arrays --batches 20` (docs/PERFORMANCE.md, thirteenth sitting), in PostgreSQL instructions per
--- reservation, before and after dropping the index:
---   hot      235,611 -> 221,232
---   uniform  311,152 -> 295,951
---   a 5-line cart 1,083,174 -> 1,067,188
+-- arrays --batches 50`, twice before and twice after (docs/PERFORMANCE.md, thirteenth sitting),
+-- in PostgreSQL instructions per reservation:
+--   hot            235,081 and 235,708 -> 222,792 and 224,682 (-5%)
+--   uniform        309,761 and 308,842 -> 297,730 and 295,690 (-4%)
+--   a 5-line cart  1,074,668 and 1,079,079 -> 1,062,160 and 1,065,404 (-1%)
 -- On the bench's large database (10,000,000 reservations) the index also took cache pages from
 -- the indexes that are read: 0.07-0.20 of its blocks were read from outside shared_buffers per
 -- reservation (docs/PERFORMANCE.md, seventh sitting).
