@@ -2,9 +2,10 @@ import { arrayLiteral } from './array-literal.ts';
 
 /**
  * One-dimensional PostgreSQL arrays in the binary format of the wire protocol (array_send's),
- * for the batch statements' parameters. The pg driver sends a Buffer parameter as binary, and so
- * does PGlite; the parameter's cast in SQL (`$1::uuid[]`) gives its type, which must match the
- * element type written here (PostgreSQL refuses another).
+ * for the batch statements' parameters, the ledger's appends and the stock levels' deltas. The
+ * pg driver sends a Buffer parameter as binary, and so does PGlite; the parameter's cast in SQL
+ * (`$1::uuid[]`) gives its type, which must match the element type written here (PostgreSQL
+ * refuses another).
  *
  * PostgreSQL reads these without parsing text: a uuid is 16 bytes, a bigint 8. With the 16 columns
  * of a 31-reservation batch as array literals (array-literal.ts), its backend spent 125-164 µs of
@@ -49,13 +50,38 @@ export interface ArrayScratch {
 }
 
 /**
- * The scratch Buffers of one batcher: `use` lends one to `work` until the promise it returns
- * settles (the batch's answer came, or it failed), then keeps it for the next batch. Batches in
- * flight together get one each.
+ * What a scratch pool keeps between uses. A batcher's batches are bounded by its batch size and
+ * the fields' length limits, so it keeps everything (the defaults). A repository's statements are
+ * not: an import may append a million ledger rows once, and a burst of admin requests may run
+ * many statements at once; its pool keeps a few small Buffers and lets the rest go.
  */
-export function createScratchPool(): {
+export interface ScratchPoolLimits {
+  /** A scratch grown beyond this many bytes is dropped after its use, not kept. */
+  readonly keepBytesMax?: number;
+  /** At most this many scratches wait between uses; one more is dropped. */
+  readonly keepCountMax?: number;
+}
+
+/**
+ * Limits for a repository's pool: two Buffers kept (the expiry worker runs two sweeps side by
+ * side by default), of up to 1 MiB each. A sweep of 500 expired lines sends about 110 KB of
+ * ledger arrays.
+ */
+export const REPOSITORY_SCRATCH_LIMITS: ScratchPoolLimits = {
+  keepBytesMax: 1024 * 1024,
+  keepCountMax: 2,
+};
+
+/**
+ * The scratch Buffers of one batcher (or repository): `use` lends one to `work` until the
+ * promise it returns settles (the batch's answer came, or it failed), then keeps it for the next
+ * batch, within `limits`. Batches in flight together get one each.
+ */
+export function createScratchPool(limits: ScratchPoolLimits = {}): {
   use<T>(work: (scratch: ArrayScratch) => Promise<T>): Promise<T>;
 } {
+  const keepBytesMax = limits.keepBytesMax ?? Number.POSITIVE_INFINITY;
+  const keepCountMax = limits.keepCountMax ?? Number.POSITIVE_INFINITY;
   const free: ArrayScratch[] = [];
   return {
     async use(work) {
@@ -63,7 +89,9 @@ export function createScratchPool(): {
       try {
         return await work(scratch);
       } finally {
-        free.push(scratch);
+        if (scratch.buffer.length <= keepBytesMax && free.length < keepCountMax) {
+          free.push(scratch);
+        }
       }
     },
   };

@@ -258,6 +258,46 @@ describe('encodeArrays into a scratch Buffer', () => {
     assert.equal(lent.length, 4);
   });
 
+  test("a repository's pool keeps few and small scratches, and lets the others go", async () => {
+    const pool = createScratchPool({ keepBytesMax: 1024, keepCountMax: 2 });
+    const lent: ArrayScratch[] = [];
+    const hold = (scratch: ArrayScratch, bytes: number) => {
+      lent.push(scratch);
+      encodeArrays([['text', ['x'.repeat(bytes)]]], 'binary', scratch);
+    };
+    // Three statements at once: three scratches, of which two are kept.
+    await pool.use(async (a) => {
+      hold(a, 10);
+      await pool.use(async (b) => {
+        hold(b, 10);
+        await pool.use(async (c) => hold(c, 10));
+      });
+    });
+    assert.equal(new Set(lent).size, 3);
+    await pool.use(async (d) => {
+      hold(d, 10);
+      await pool.use(async (e) => {
+        hold(e, 10);
+        await pool.use(async (f) => hold(f, 10));
+      });
+    });
+    const again = new Set(lent.slice(3));
+    assert.equal([...again].filter((scratch) => lent.slice(0, 3).includes(scratch)).length, 2);
+    // A scratch grown past the limit by a large statement is not kept for the next.
+    let large: ArrayScratch | undefined;
+    await pool.use(async (scratch) => {
+      hold(scratch, 4096);
+      assert.ok(scratch.buffer.length > 1024);
+      large = scratch;
+    });
+    const next: ArrayScratch[] = [];
+    await pool.use(async (a) => {
+      next.push(a);
+      await pool.use(async (b) => next.push(b));
+    });
+    assert.ok(next.every((scratch) => scratch !== large && scratch.buffer.length <= 1024));
+  });
+
   test('the text encoding is the array literals, whatever the scratch', () => {
     const scratch: ArrayScratch = { buffer: Buffer.alloc(0) };
     assert.deepEqual(
