@@ -51,9 +51,10 @@ export interface ArrayScratch {
 
 /**
  * What a scratch pool keeps between uses. A batcher's batches are bounded by its batch size and
- * the fields' length limits, so it keeps everything (the defaults). A repository's statements are
- * not: an import may append a million ledger rows once, and a burst of admin requests may run
- * many statements at once; its pool keeps a few small Buffers and lets the rest go.
+ * the fields' length limits, so it keeps everything (the defaults). A repository's statements
+ * vary more: an expiry sweep at the largest EXPIRATION_BATCH_SIZE (10,000) appends 2.5 MB or more
+ * of ledger arrays, and a burst of admin requests may run many statements at once; its pool
+ * keeps a few small Buffers and lets the rest go.
  */
 export interface ScratchPoolLimits {
   /** A scratch grown beyond this many bytes is dropped after its use, not kept. */

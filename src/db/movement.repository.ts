@@ -4,7 +4,7 @@ import type { Queryable } from './database.ts';
 
 /**
  * The ledger's appends share these Buffers for their arrays (binary-array.ts): the expiry
- * worker appends a sweep's rows at a time, hundreds of sweeps a second while a flash sale's
+ * worker appends a sweep's rows at a time, about a hundred sweeps a second while a flash sale's
  * holds run out, and PostgreSQL reads binary arrays for less CPU than text literals.
  */
 const scratches = createScratchPool(REPOSITORY_SCRATCH_LIMITS);
