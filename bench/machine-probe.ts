@@ -13,7 +13,7 @@ import { wholeNumber, wholeNumbers } from './lib/options.ts';
  *   and address translation, which on a virtual machine includes the host's page tables.
  *
  * Why: the same commit has run 2x apart on machines of the same size here, and one machine has
- * slowed by 1.6-1.9x within a sitting while a loop of arithmetic kept its time
+ * slowed by 1.6-1.9x within a sitting, for reasons the service's own figures cannot tell
  * (docs/PERFORMANCE.md, fourteenth sitting, item 6).
  */
 const { values: options } = parseArgs({
