@@ -1,4 +1,5 @@
 import { arrayLiteral } from './array-literal.ts';
+import type { Queryable } from './database.ts';
 
 /**
  * One-dimensional PostgreSQL arrays in the binary format of the wire protocol (array_send's),
@@ -64,16 +65,6 @@ export interface ScratchPoolLimits {
 }
 
 /**
- * Limits for a repository's pool: two Buffers kept (the expiry worker runs two sweeps side by
- * side by default), of up to 1 MiB each. A sweep of 500 expired lines sends about 110 KB of
- * ledger arrays.
- */
-export const REPOSITORY_SCRATCH_LIMITS: ScratchPoolLimits = {
-  keepBytesMax: 1024 * 1024,
-  keepCountMax: 2,
-};
-
-/**
  * The scratch Buffers of one batcher (or repository): `use` lends one to `work` until the
  * promise it returns settles (the batch's answer came, or it failed), then keeps it for the next
  * batch, within `limits`. Batches in flight together get one each.
@@ -96,6 +87,27 @@ export function createScratchPool(limits: ScratchPoolLimits = {}): {
       }
     },
   };
+}
+
+/**
+ * The repositories' pool: two Buffers kept (the expiry worker runs two sweeps side by side by
+ * default), of up to 1 MiB each. A sweep of 500 expired lines sends about 110 KB of ledger arrays.
+ */
+const repositoryScratches = createScratchPool({ keepBytesMax: 1024 * 1024, keepCountMax: 2 });
+
+/**
+ * A repository's statement whose parameters are `columns`, in order, sent as binary arrays
+ * written into a Buffer of the repositories' shared pool (the ledger's appends, the stock levels'
+ * deltas; the expiry worker sends both once a sweep).
+ */
+export function queryArrays<Row extends object>(
+  db: Queryable,
+  sql: string,
+  columns: readonly ArrayColumn[],
+): Promise<Row[]> {
+  return repositoryScratches.use((scratch) =>
+    db.query<Row>(sql, encodeArrays(columns, 'binary', scratch)),
+  );
 }
 
 /**

@@ -1,9 +1,6 @@
 import type { StockLevelRecord, StockLevelRepository, StockTotals } from '../app/ports.ts';
-import { createScratchPool, encodeArrays, REPOSITORY_SCRATCH_LIMITS } from './binary-array.ts';
+import { queryArrays } from './binary-array.ts';
 import type { Queryable } from './database.ts';
-
-/** Buffers for applyDeltas' arrays, which the expiry worker sends once a sweep (binary-array.ts). */
-const scratches = createScratchPool(REPOSITORY_SCRATCH_LIMITS);
 
 const STOCK_COLUMNS = `item_id AS "itemId", warehouse_id AS "warehouseId", on_hand AS "onHand",
   reserved, committed, incoming, damaged, safety_stock AS "safetyStock", backordered,
@@ -99,29 +96,24 @@ export function createStockLevelRepository(db: Queryable): StockLevelRepository 
     async applyDeltas(changes) {
       const column = (bucket: 'onHand' | 'reserved' | 'committed' | 'backordered') =>
         changes.map((change) => change.deltas[bucket] ?? 0);
-      const rows = await scratches.use((scratch) =>
-        db.query<{ itemId: string }>(
-          `WITH ${LOCKED_DELTAS_SQL}
-           UPDATE stock_levels s
-           SET on_hand = s.on_hand + locked.on_hand, reserved = s.reserved + locked.reserved,
-               committed = s.committed + locked.committed,
-               backordered = s.backordered + locked.backordered, updated_at = now()
-           FROM locked
-           WHERE s.item_id = locked.item_id AND s.warehouse_id = locked.warehouse_id
-           RETURNING s.item_id AS "itemId"`,
-          encodeArrays(
-            [
-              ['uuid', changes.map((change) => change.itemId)],
-              ['text', changes.map((change) => change.warehouseId)],
-              ['int8', column('onHand')],
-              ['int8', column('reserved')],
-              ['int8', column('committed')],
-              ['int8', column('backordered')],
-            ],
-            'binary',
-            scratch,
-          ),
-        ),
+      const rows = await queryArrays<{ itemId: string }>(
+        db,
+        `WITH ${LOCKED_DELTAS_SQL}
+         UPDATE stock_levels s
+         SET on_hand = s.on_hand + locked.on_hand, reserved = s.reserved + locked.reserved,
+             committed = s.committed + locked.committed,
+             backordered = s.backordered + locked.backordered, updated_at = now()
+         FROM locked
+         WHERE s.item_id = locked.item_id AND s.warehouse_id = locked.warehouse_id
+         RETURNING s.item_id AS "itemId"`,
+        [
+          ['uuid', changes.map((change) => change.itemId)],
+          ['text', changes.map((change) => change.warehouseId)],
+          ['int8', column('onHand')],
+          ['int8', column('reserved')],
+          ['int8', column('committed')],
+          ['int8', column('backordered')],
+        ],
       );
       return rows.length;
     },
