@@ -24,7 +24,9 @@ const { values: options } = parseArgs({
   },
 });
 
-const sizes = wholeNumbers('--sizes', options.sizes, 1, 4096);
+// A chase over N MiB holds two arrays of N MiB while it builds its cycle: 1 GiB keeps that to
+// 2 GiB, well within these machines' memory.
+const sizes = wholeNumbers('--sizes', options.sizes, 1, 1024);
 const steps = wholeNumber('--steps', options.steps, 1000, 1_000_000_000);
 const adds = wholeNumber('--adds', options.adds, 1000, 10_000_000_000);
 

@@ -25,7 +25,8 @@ test('machine-probe prints its command and one line: arithmetic, then a chase pe
 
 test('machine-probe refuses options out of range, naming the flag', () => {
   const cases: [string[], RegExp][] = [
-    [['--sizes', '0'], /--sizes takes whole numbers from 1 to 4096/],
+    [['--sizes', '0'], /--sizes takes whole numbers from 1 to 1024/],
+    [['--sizes', '16,2048'], /--sizes takes whole numbers from 1 to 1024/],
     [['--sizes', '1,,2'], /--sizes takes whole numbers/],
     [['--steps', '10'], /--steps takes one whole number from 1000/],
     [['--adds', 'many'], /--adds takes one whole number/],
